@@ -165,7 +165,7 @@ describe('refusals', () => {
     ['function', { f: () => 1 }, 'JCS_UNSUPPORTED_TYPE', '/f'],
     ['symbol', [Symbol('s')], 'JCS_UNSUPPORTED_TYPE', '/0'],
     ['bigint', { b: 1n }, 'JCS_UNSUPPORTED_TYPE', '/b'],
-    ['array hole', [1, , 3], 'JCS_UNSUPPORTED_TYPE', '/1'], // eslint-disable-line no-sparse-arrays
+    ['array hole', [1, , 3], 'JCS_UNSUPPORTED_TYPE', '/1'],
     ['symbol key', { [Symbol('k')]: 1 }, 'JCS_UNSUPPORTED_TYPE', ''],
     ['Date', { when: new Date(0) }, 'JCS_NOT_PLAIN_OBJECT', '/when'],
     ['Map', new Map(), 'JCS_NOT_PLAIN_OBJECT', ''],

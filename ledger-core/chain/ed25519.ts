@@ -24,6 +24,11 @@ export interface Ed25519Signer {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/** Tells a signer from raw private-key bytes without `instanceof`, which fails across realms. */
+export function isSigner(key: Uint8Array | Ed25519Signer): key is Ed25519Signer {
+  return typeof (key as Partial<Ed25519Signer>).sign === 'function';
+}
+
 export type Ed25519KeyErrorCode = 'ED25519_PRIVATE_KEY_LENGTH';
 
 export class Ed25519KeyError extends Error {
@@ -131,7 +136,7 @@ function decodePoint(publicKey: Uint8Array): CachedPoint | null {
 }
 
 function assertPrivateKey(privateKey: Uint8Array): void {
-  if (!(privateKey instanceof Uint8Array) || privateKey.length !== privateKeyBytes) {
+  if (privateKey.length !== privateKeyBytes) {
     throw new Ed25519KeyError('ED25519_PRIVATE_KEY_LENGTH', `an Ed25519 private key is a ${privateKeyBytes}-byte seed`);
   }
 }
