@@ -10,7 +10,7 @@ import { portableVerifier, type Ed25519Verifier } from './ed25519.js';
 import { signNote, verifyNote, type NoteSignerKey, type NoteVerification, type NoteVerifierKey } from './signed-note.js';
 
 /** SHA-256 output size: every root hash and block hash, in bytes. */
-export const hashBytes = 32;
+export const checkpointHashBytes = 32;
 /** Longest origin line, in UTF-16 code units. */
 export const originLengthMax = 256;
 /** The first word of the extension line that carries the block. */
@@ -54,13 +54,13 @@ export class CheckpointError extends Error {
 }
 
 const decimalPattern = /^(?:0|[1-9][0-9]{0,15})$/;
-const blockLinePattern = new RegExp(`^${blockExtensionKeyword} (0|[1-9][0-9]{0,15}) ([0-9a-f]{${2 * hashBytes}})$`);
+const blockLinePattern = new RegExp(`^${blockExtensionKeyword} (0|[1-9][0-9]{0,15}) ([0-9a-f]{${2 * checkpointHashBytes}})$`);
 
 /** The note text of a checkpoint body. Requires the fields to be valid as `parseCheckpointBody` checks. */
 export function formatCheckpointBody(body: CheckpointBody): string {
   checkOrigin(body.origin);
   checkCount(body.treeSize, 'CHECKPOINT_BAD_TREE_SIZE', 'tree size');
-  if (body.rootHash.length !== hashBytes) throw new CheckpointError('CHECKPOINT_BAD_ROOT_HASH', `root hash is ${hashBytes} bytes`);
+  if (body.rootHash.length !== checkpointHashBytes) throw new CheckpointError('CHECKPOINT_BAD_ROOT_HASH', `root hash is ${checkpointHashBytes} bytes`);
   for (const line of body.extensionLines) {
     if (line.length === 0 || line.includes('\n')) throw new CheckpointError('CHECKPOINT_MALFORMED', 'extension lines are non-empty single lines');
   }
@@ -90,8 +90,8 @@ export function parseCheckpointBody(text: string): CheckpointBody {
   } catch {
     throw new CheckpointError('CHECKPOINT_BAD_ROOT_HASH', 'root hash is not padded standard base64');
   }
-  if (rootHash.length !== hashBytes || base64.encode(rootHash) !== rootLine) {
-    throw new CheckpointError('CHECKPOINT_BAD_ROOT_HASH', `root hash is not the canonical base64 of ${hashBytes} bytes`);
+  if (rootHash.length !== checkpointHashBytes || base64.encode(rootHash) !== rootLine) {
+    throw new CheckpointError('CHECKPOINT_BAD_ROOT_HASH', `root hash is not the canonical base64 of ${checkpointHashBytes} bytes`);
   }
   if (extensionLines.some((line) => line.length === 0)) throw new CheckpointError('CHECKPOINT_MALFORMED', 'extension lines are non-empty');
   return { origin, treeSize: Number(sizeLine), rootHash, extensionLines };
@@ -100,7 +100,7 @@ export function parseCheckpointBody(text: string): CheckpointBody {
 /** The note text of a Twinledger checkpoint. Requires valid fields (see `parseCheckpoint`). */
 export function formatCheckpoint(checkpoint: Checkpoint): string {
   checkCount(checkpoint.blockHeight, 'CHECKPOINT_BAD_BLOCK_LINE', 'block height');
-  if (checkpoint.blockHash.length !== hashBytes) throw new CheckpointError('CHECKPOINT_BAD_BLOCK_LINE', `block hash is ${hashBytes} bytes`);
+  if (checkpoint.blockHash.length !== checkpointHashBytes) throw new CheckpointError('CHECKPOINT_BAD_BLOCK_LINE', `block hash is ${checkpointHashBytes} bytes`);
   const blockLine = `${blockExtensionKeyword} ${checkpoint.blockHeight} ${bytesToHex(checkpoint.blockHash)}`;
   return formatCheckpointBody({ ...checkpoint, extensionLines: [blockLine] });
 }
