@@ -74,7 +74,7 @@ export class MerkleFrontier {
     return this.size++;
   }
 
-  /** The root of the tree of `treeSize` leaves (MTH); the empty tree's root for size 0. */
+  /** The root (MTH) of the leaves appended so far; the empty tree's root before any append. */
   root(): Uint8Array {
     const last = this.hashes[this.hashes.length - 1];
     if (last === undefined) return this.hasher.emptyRoot();

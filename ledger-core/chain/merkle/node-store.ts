@@ -8,7 +8,7 @@
  * segment files); `MemoryNodeStore` is the in-memory implementation used by tests and benchmarks.
  */
 import { hashBytes } from './hash.js';
-import { invariant } from './invariant.js';
+import { invariantBroken } from './invariant.js';
 
 export interface MerkleNodeStore {
   /** How many full-subtree hashes level `level` holds; requires 0 ≤ level ≤ 53. */
@@ -50,18 +50,18 @@ export class MemoryNodeStore implements MerkleNodeStore {
 
   node(level: number, index: number): Uint8Array {
     const held = this.levels[level];
-    invariant(held !== undefined && index >= 0 && index < held.nodeCount, `no node ${index} at level ${level}`);
+    if (held === undefined || !(index >= 0 && index < held.nodeCount)) invariantBroken(`no node ${index} at level ${level}`);
     const chunk = held.chunks[Math.floor(index / chunkNodeCountMax)];
-    invariant(chunk !== undefined, `chunk missing for node ${index} at level ${level}`);
+    if (chunk === undefined) invariantBroken(`chunk missing for node ${index} at level ${level}`);
     const offsetBytes = (index % chunkNodeCountMax) * hashBytes;
     return chunk.subarray(offsetBytes, offsetBytes + hashBytes);
   }
 
   appendNode(level: number, hash: Uint8Array): void {
-    invariant(hash.length === hashBytes, `node hash of ${hash.length} bytes`);
+    if (hash.length !== hashBytes) invariantBroken(`node hash of ${hash.length} bytes`);
     while (this.levels.length <= level) this.levels.push({ chunks: [], nodeCount: 0 });
     const held = this.levels[level];
-    invariant(held !== undefined, `level ${level} missing`);
+    if (held === undefined) invariantBroken(`level ${level} missing`);
     const chunkIndex = Math.floor(held.nodeCount / chunkNodeCountMax);
     const offsetNodes = held.nodeCount % chunkNodeCountMax;
     let chunk = held.chunks[chunkIndex];

@@ -3,9 +3,10 @@
  * to 2^53 - 1, where the 32-bit bitwise operators would silently wrap.
  *
  * Proves: the proof lengths computed with plain arithmetic equal the closed forms computed with exact
- * BigInt bit operations (inclusion: bits where index and treeSize - 1 differ, plus the set bits above
- * them; consistency: the same for size1 - 1 and size2 - 1, less the trailing ones of size1 - 1, plus one
- * unless size1 is a power of two), and the RFC's split k is the largest power of two below the size.
+ * BigInt bit operations, on both sides of the 32-bit fast path. Inclusion: the bits where index and
+ * treeSize - 1 differ, plus the set bits above them. Consistency: the same for size1 - 1 and size2 - 1,
+ * less the trailing ones of size1 - 1, plus one unless size1 is a power of two. And the RFC's split k is
+ * the largest power of two below the size.
  */
 import fc from 'fast-check';
 import {
@@ -48,6 +49,7 @@ function consistencyLengthExact(size1: bigint, size2: bigint): number {
 /** Sizes spread over every magnitude up to 2^53 - 1, powers of two and their neighbours included. */
 const treeSizeArbitrary = fc.oneof(
   fc.integer({ min: 1, max: treeSizeMax }),
+  fc.integer({ min: 1, max: 2 ** 32 }),
   fc.integer({ min: 1, max: 1000 }),
   fc.integer({ min: 0, max: 53 }).chain((exponent) =>
     fc.constantFrom(2 ** exponent - 1, 2 ** exponent, 2 ** exponent + 1).filter((size) => size >= 1 && size <= treeSizeMax),

@@ -39,12 +39,26 @@ export function popCount(value: number): number {
   return count;
 }
 
+/** Set bits of a value below 2^32. */
+function popCount32(value: number): number {
+  let bits = value >>> 0;
+  bits -= (bits >>> 1) & 0x55555555;
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 /**
  * Number of hashes in the inclusion proof of leaf `index` in a tree of `treeSize` leaves (RFC 9162
  * §2.1.3.1: one sibling per split on the way from the root down to the leaf).
  * Requires 0 ≤ index < treeSize ≤ treeSizeMax.
  */
 export function inclusionProofLength(index: number, treeSize: number): number {
+  // Closed form while positions fit in 32 bits (the verifier's hot path): one hash per level below the
+  // point where the leaf's path leaves the right edge, plus one per left subtree above it.
+  if (treeSize <= 2 ** 32) {
+    const inner = 32 - Math.clz32(index ^ (treeSize - 1));
+    return inner + popCount32(inner === 32 ? 0 : index >>> inner);
+  }
   let length = 0;
   let begin = 0;
   let size = treeSize;

@@ -3,9 +3,10 @@
  * each of a few trees, a good inclusion or consistency proof and the same proof mutated (a bit flipped,
  * an element added or removed, an index or size shifted, roots swapped, garbage added).
  *
- * Proves: the verifier accepts every good probe and refuses every `wantErr` probe, with both hashers; a
- * failing run lists every probe that went wrong ("N out of M failed"), not just the first. Also proves
- * the generators reproduce the good proofs from the RFC 6962 test leaves those probes were made from.
+ * Proves: the verifier accepts every good probe and refuses every `wantErr` probe, with both hashers (each
+ * corpus is run once per hasher); a failing run lists every probe that went wrong ("N out of M failed"),
+ * not just the first. Also proves the generators (reference and stored tree) reproduce the good proofs
+ * from the RFC 6962 test leaves those probes were made from.
  *
  * One probe is refused on purpose: "sizes are equal (one) and proof is empty" expects two equal 12-byte
  * roots to pass. A root is a SHA-256 digest, so this verifier refuses any root that is not 32 bytes; the
@@ -18,6 +19,7 @@ import { portableTreeHasher, type TreeHasher } from './hash.js';
 import { nodeTreeHasher } from './hash-node.js';
 import { consistencyProof, inclusionProof, merkleRoot } from './reference.js';
 import { proofsEqual, bytesEqual } from './testing.js';
+import { allPassed, runVectors } from '../vector-report.js';
 import { checkConsistency, checkInclusion, type ProofCheck, type ProofRefusal } from './verify.js';
 
 const vectorsDir = path.resolve(__dirname, '../../../../shared/vectors/rfc9162');
@@ -73,20 +75,15 @@ function relativeName(file: string): string {
   return path.relative(vectorsDir, file).split(path.sep).join('/');
 }
 
-/** Compares one probe's outcome with what it expects; returns a failure line or undefined. */
-function judge(name: string, wantErr: boolean, check: ProofCheck, hasherName: string): string | undefined {
+/** Compares one probe's outcome with what it expects; undefined when it passes. */
+function judge(name: string, wantErr: boolean, check: ProofCheck): string | undefined {
   const refusalExpected = refusedDespiteCorpus[name];
   if (refusalExpected !== undefined) {
     if (!check.valid && check.refusal === refusalExpected) return undefined;
-    return `${name} [${hasherName}]: expected refusal ${refusalExpected}, got ${JSON.stringify(check)}`;
+    return `expected refusal ${refusalExpected}, got ${JSON.stringify(check)}`;
   }
   if (check.valid === !wantErr) return undefined;
-  return `${name} [${hasherName}]: wantErr=${wantErr} but got ${JSON.stringify(check)}`;
-}
-
-/** Fails with every failure listed; `total` counts probe × hasher runs. */
-function report(failures: string[], total: number): void {
-  if (failures.length > 0) throw new Error(`${failures.length} out of ${total} failed:\n${failures.join('\n')}`);
+  return `wantErr=${wantErr} but got ${JSON.stringify(check)}`;
 }
 
 const hashers: Array<[string, TreeHasher]> = [
@@ -116,84 +113,88 @@ describe('RFC 9162 probes', () => {
     expect(consistencyFiles.length).toBe(98);
   });
 
+  /** Every probe file with every hasher: the corpus is run once per hasher. */
+  function cases<Probe>(files: string[]): Array<{ name: string; probe: Probe; hasherName: string; hasher: TreeHasher }> {
+    return files.flatMap((file) => {
+      const probe = JSON.parse(fs.readFileSync(file, 'utf8')) as Probe;
+      return hashers.map(([hasherName, hasher]) => ({ name: relativeName(file), probe, hasherName, hasher }));
+    });
+  }
+
   it('accepts every good inclusion probe and refuses every wantErr one', () => {
-    const failures: string[] = [];
-    let total = 0;
-    for (const file of inclusionFiles) {
-      const probe = JSON.parse(fs.readFileSync(file, 'utf8')) as InclusionProbe;
-      for (const [hasherName, hasher] of hashers) {
-        total++;
-        const check = checkInclusion(
-          bytes(probe.leafHash),
-          probe.leafIdx,
-          probe.treeSize,
-          proofBytes(probe.proof),
-          bytes(probe.root),
-          hasher,
-        );
-        const failure = judge(relativeName(file), probe.wantErr, check, hasherName);
-        if (failure !== undefined) failures.push(failure);
-      }
-    }
-    report(failures, total);
+    const inclusionCases = cases<InclusionProbe>(inclusionFiles);
+    const report = runVectors(
+      inclusionCases,
+      ({ name, hasherName }) => `${name} [${hasherName}]`,
+      ({ name, probe, hasher }) =>
+        judge(
+          name,
+          probe.wantErr,
+          checkInclusion(
+            bytes(probe.leafHash),
+            probe.leafIdx,
+            probe.treeSize,
+            proofBytes(probe.proof),
+            bytes(probe.root),
+            hasher,
+          ),
+        ),
+    );
+    expect(report.text).toBe(allPassed(inclusionCases.length));
   });
 
   it('accepts every good consistency probe and refuses every wantErr one', () => {
-    const failures: string[] = [];
-    let total = 0;
-    for (const file of consistencyFiles) {
-      const probe = JSON.parse(fs.readFileSync(file, 'utf8')) as ConsistencyProbe;
-      for (const [hasherName, hasher] of hashers) {
-        total++;
-        const check = checkConsistency(
-          probe.size1,
-          probe.size2,
-          bytes(probe.root1),
-          bytes(probe.root2),
-          proofBytes(probe.proof),
-          hasher,
-        );
-        const failure = judge(relativeName(file), probe.wantErr, check, hasherName);
-        if (failure !== undefined) failures.push(failure);
-      }
-    }
-    report(failures, total);
+    const consistencyCases = cases<ConsistencyProbe>(consistencyFiles);
+    const report = runVectors(
+      consistencyCases,
+      ({ name, hasherName }) => `${name} [${hasherName}]`,
+      ({ name, probe, hasher }) =>
+        judge(
+          name,
+          probe.wantErr,
+          checkConsistency(
+            probe.size1,
+            probe.size2,
+            bytes(probe.root1),
+            bytes(probe.root2),
+            proofBytes(probe.proof),
+            hasher,
+          ),
+        ),
+    );
+    expect(report.text).toBe(allPassed(consistencyCases.length));
   });
 
   it('generates the good proofs and roots from the RFC 6962 test leaves', () => {
     const tree = new AppendOnlyTree();
     for (const leaf of rfc6962Leaves) tree.appendLeaf(leaf);
-    const failures: string[] = [];
-    let total = 0;
-    const happyPaths = (files: string[]): string[] =>
-      files.filter((file) => /\/\d+\/happy-path\.json$/.test(file.split(path.sep).join('/')));
+    const isHappyPath = (file: string): boolean => /\/\d+\/happy-path\.json$/.test(relativeName(file));
 
-    for (const file of happyPaths(inclusionFiles)) {
-      total++;
+    const inclusionProbes = inclusionFiles.filter(isHappyPath);
+    const inclusionReport = runVectors(inclusionProbes, relativeName, (file) => {
       const probe = JSON.parse(fs.readFileSync(file, 'utf8')) as InclusionProbe;
       const leaves = rfc6962Leaves.slice(0, probe.treeSize);
       const want = proofBytes(probe.proof);
-      const ok =
-        bytesEqual(merkleRoot(leaves), bytes(probe.root)) &&
-        bytesEqual(tree.root(probe.treeSize), bytes(probe.root)) &&
-        bytesEqual(tree.leafHash(probe.leafIdx), bytes(probe.leafHash)) &&
-        proofsEqual(inclusionProof(leaves, probe.leafIdx), want) &&
-        proofsEqual(tree.inclusionProof(probe.leafIdx, probe.treeSize), want);
-      if (!ok) failures.push(`${relativeName(file)}: generated proof or root differs`);
-    }
-    for (const file of happyPaths(consistencyFiles)) {
-      total++;
+      if (!bytesEqual(merkleRoot(leaves), bytes(probe.root))) return 'reference root differs';
+      if (!bytesEqual(tree.root(probe.treeSize), bytes(probe.root))) return 'stored tree root differs';
+      if (!bytesEqual(tree.leafHash(probe.leafIdx), bytes(probe.leafHash))) return 'leaf hash differs';
+      if (!proofsEqual(inclusionProof(leaves, probe.leafIdx), want)) return 'reference proof differs';
+      if (!proofsEqual(tree.inclusionProof(probe.leafIdx, probe.treeSize), want)) return 'stored tree proof differs';
+      return undefined;
+    });
+    expect(inclusionReport.text).toBe(allPassed(5));
+
+    const consistencyProbes = consistencyFiles.filter(isHappyPath);
+    const consistencyReport = runVectors(consistencyProbes, relativeName, (file) => {
       const probe = JSON.parse(fs.readFileSync(file, 'utf8')) as ConsistencyProbe;
       const leaves = rfc6962Leaves.slice(0, probe.size2);
       const want = proofBytes(probe.proof);
-      const ok =
-        bytesEqual(tree.root(probe.size1), bytes(probe.root1)) &&
-        bytesEqual(tree.root(probe.size2), bytes(probe.root2)) &&
-        proofsEqual(consistencyProof(leaves, probe.size1), want) &&
-        proofsEqual(tree.consistencyProof(probe.size1, probe.size2), want);
-      if (!ok) failures.push(`${relativeName(file)}: generated proof or root differs`);
-    }
-    expect(total).toBe(10);
-    report(failures, total);
+      if (!bytesEqual(tree.root(probe.size1), bytes(probe.root1))) return 'root1 differs';
+      if (!bytesEqual(tree.root(probe.size2), bytes(probe.root2))) return 'root2 differs';
+      if (!proofsEqual(consistencyProof(leaves, probe.size1), want)) return 'reference proof differs';
+      if (!proofsEqual(tree.consistencyProof(probe.size1, probe.size2), want)) return 'stored tree proof differs';
+      return undefined;
+    });
+    expect(consistencyReport.text).toBe(allPassed(5));
   });
 });

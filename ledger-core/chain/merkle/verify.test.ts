@@ -1,12 +1,13 @@
 /**
  * Scenario: the verifiers fed what a hostile or broken server could send: numbers that are not tree
  * positions, hashes of the wrong length or type, proofs that are not arrays, and values of any type at
- * all; then honest proofs in trees far beyond 2^32 leaves.
+ * all; hashes made in another realm; then honest proofs in trees far beyond 2^32 leaves.
  *
  * Proves: malformed input is refused with its reason and never throws; each refusal names the first
  * thing wrong; and verification stays exact for leaf indexes and tree sizes up to 2^53 - 1 (a stored
  * tree whose leaves are all equal has O(1) subtree hashes per level, so it can be that large).
  */
+import * as vm from 'node:vm';
 import fc from 'fast-check';
 import { AppendOnlyTree } from './append-only-tree.js';
 import { hashBytes, portableTreeHasher } from './hash.js';
@@ -189,5 +190,15 @@ describe('trees beyond 32 bits', () => {
       valid: false,
       refusal: 'root-mismatch',
     });
+  });
+});
+
+describe('arrays from another realm', () => {
+  it('accepts hashes made by another realm’s Uint8Array, as a browser frame may pass', () => {
+    const ForeignUint8Array = vm.runInNewContext('Uint8Array') as Uint8ArrayConstructor;
+    const foreign = (bytes: Uint8Array): Uint8Array => new ForeignUint8Array(bytes);
+    expect(foreign(leaf2) instanceof Uint8Array).toBe(false);
+    expect(verifyInclusion(foreign(leaf2), 2, 5, proof2.map(foreign), foreign(root5))).toBe(true);
+    expect(verifyConsistency(3, 5, foreign(root3), foreign(root5), proof3to5.map(foreign))).toBe(true);
   });
 });

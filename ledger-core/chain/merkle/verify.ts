@@ -49,8 +49,17 @@ function refuse(refusal: ProofRefusal): ProofCheck {
   return { valid: false, refusal };
 }
 
+function isUint8Array(value: unknown): value is Uint8Array {
+  // The second test accepts arrays made in another realm (an iframe, a worker's transfer, a test VM),
+  // which fail `instanceof` against this realm's Uint8Array.
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]')
+  );
+}
+
 function isHash(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array && value.length === hashBytes;
+  return isUint8Array(value) && value.length === hashBytes;
 }
 
 function isProof(value: unknown, lengthExpected: number): value is readonly Uint8Array[] {
