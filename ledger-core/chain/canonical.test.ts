@@ -1,6 +1,6 @@
 /**
- * RFC 8785 canonicalization. Proves: every cyberphone/json-canonicalization vector (input → output
- * text and output bytes) is reproduced; ECMAScript number serialization matches the reference
+ * RFC 8785 canonicalization. Proves: every cyberphone/json-canonicalization vector is reproduced
+ * (input → output text and output bytes, and output → itself); ECMAScript number serialization matches the reference
  * generator's published SHA-256 over its first 100,000 lines; the fast encoder agrees with a naive
  * sort-then-stringify reference on random JSON; canonicalizing is idempotent across a parse; and every
  * value JCS cannot represent is refused with its stable code.
@@ -32,6 +32,9 @@ describe('JCS vectors', () => {
         const expectedHex = fs.readFileSync(path.join(jcsDir, 'outhex', hexName), 'utf8').replace(/\s+/g, '');
         const text = canonicalize(input);
         if (text !== expectedText) return `text ${JSON.stringify(text)} != ${JSON.stringify(expectedText)}`;
+        // The other direction: the expected output is already canonical, so it maps to itself.
+        const again = canonicalize(JSON.parse(expectedText));
+        if (again !== expectedText) return `output is not a fixed point: ${JSON.stringify(again)}`;
         const hex = Buffer.from(canonicalBytes(input)).toString('hex');
         if (hex !== expectedHex) return `bytes ${hex} != ${expectedHex}`;
         return undefined;

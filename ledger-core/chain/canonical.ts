@@ -48,7 +48,7 @@ export function canonicalize(value: unknown): string {
   return serialize(value, path, new Set<object>());
 }
 
-/** The UTF-8 bytes of `canonicalize(value)`; the input to every hash and signature over JSON. */
+/** The UTF-8 bytes of `canonicalize(value)`: the input to every hash and signature over JSON. Throws like it. */
 export function canonicalBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalize(value));
 }

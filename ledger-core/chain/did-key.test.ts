@@ -2,7 +2,7 @@
  * did:key for Ed25519. Proves: every W3C CCG test vector maps seed → public key → DID and back (both
  * directions, failures collected into one report); random keys round-trip; and each kind of malformed
  * DID (wrong prefix, multibase, codec, length, bad base58, fragment, over-long) is refused with its
- * own code and a message that names the problem.
+ * own code and a message that names the problem; a remembered key cannot be changed by a caller.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -103,4 +103,12 @@ describe('malformed DIDs', () => {
   it('refuses a public key of the wrong length', () => {
     expect(() => didKeyFromPublicKey(new Uint8Array(33))).toThrow(DidKeyError);
   });
+});
+
+it('hands out a fresh copy of a remembered key, so a caller cannot change it for the next one', () => {
+  const did = 'did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG';
+  const first = publicKeyFromDidKey(did);
+  const expected = bytesToHex(first);
+  first.fill(0);
+  expect(bytesToHex(publicKeyFromDidKey(did))).toBe(expected);
 });

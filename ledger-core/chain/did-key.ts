@@ -4,6 +4,7 @@
  * Only the syntax is checked here; whether the key is a usable curve point is the verifier's rule.
  */
 import { base58 } from '@scure/base';
+import { BoundedLruCache } from './bounded-lru.js';
 import { publicKeyBytes } from './ed25519-rule.js';
 
 export type DidKeyErrorCode =
@@ -32,6 +33,9 @@ const base58btcMultibasePrefix = 'z';
 const ed25519Codec = Uint8Array.from([0xed, 0x01]);
 // Base58 decoding is quadratic in length; an Ed25519 did:key is 56 characters.
 const didKeyLengthMax = 128;
+/** DIDs whose decoded key is remembered: decoding costs about as much as a native signature check. */
+export const didKeyCacheEntriesMax = 4_096;
+const decodedKeys = new BoundedLruCache<string, Uint8Array>(didKeyCacheEntriesMax);
 
 /** The did:key of a 32-byte Ed25519 public key. Requires `publicKey.length === 32`. */
 export function didKeyFromPublicKey(publicKey: Uint8Array): string {
@@ -49,6 +53,15 @@ export function didKeyFromPublicKey(publicKey: Uint8Array): string {
  * URL with a fragment or a key of another type, throws `DidKeyError` saying what is wrong.
  */
 export function publicKeyFromDidKey(did: string): Uint8Array {
+  const cached = decodedKeys.get(did);
+  // A copy, so a caller that writes into the key cannot change what the next caller gets.
+  if (cached !== undefined) return cached.slice();
+  const publicKey = decodeDidKey(did);
+  decodedKeys.set(did, publicKey);
+  return publicKey.slice();
+}
+
+function decodeDidKey(did: string): Uint8Array {
   if (did.length > didKeyLengthMax) {
     throw new DidKeyError('DID_KEY_TOO_LONG', `a did:key is at most ${didKeyLengthMax} characters, got ${did.length}`);
   }

@@ -15,7 +15,7 @@ const pkcs8Prefix = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0
 
 /**
  * The node:crypto verifier. Parsing a key into a KeyObject costs about as much as a verification, so
- * parsed keys are cached per public key, bounded by `publicKeyCacheEntriesMax`.
+ * parsed keys are cached per public key, bounded by `publicKeyCacheEntriesMax` (positive if given).
  */
 export function createNodeCryptoVerifier(options: VerifierOptions = {}): Ed25519Verifier {
   const keys = new BoundedLruCache<string, KeyObject | null>(options.publicKeyCacheEntriesMax ?? publicKeyCacheEntriesDefault);

@@ -7,7 +7,7 @@ import { crypto_sign_verify_detached } from 'sodium-native';
 import type { Ed25519Verifier } from './ed25519.js';
 import { publicKeyFault, signatureFault } from './ed25519-rule.js';
 
-/** The libsodium verifier. It keeps no cache: libsodium's API takes raw key bytes and has no parsed-key object. */
+/** The libsodium verifier; requires nothing. No key cache: libsodium's API takes raw key bytes and has no parsed-key object. */
 export function createSodiumVerifier(): Ed25519Verifier {
   return {
     implementation: 'libsodium',

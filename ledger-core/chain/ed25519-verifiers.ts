@@ -6,7 +6,7 @@ import { createPortableVerifier, type Ed25519Verifier } from './ed25519.js';
 import { createNodeCryptoVerifier } from './ed25519-node.js';
 import { createSodiumVerifier } from './ed25519-sodium.js';
 
-/** Fresh instances (with empty caches) of the portable, node:crypto and libsodium verifiers. */
+/** Fresh instances (with empty caches) of the portable, node:crypto and libsodium verifiers. Requires Node. */
 export function createAllVerifiers(): readonly Ed25519Verifier[] {
   return [createPortableVerifier(), createNodeCryptoVerifier(), createSodiumVerifier()];
 }

@@ -88,7 +88,8 @@ const pointWindowBits = 4;
 
 /**
  * The pure-JavaScript verifier. It computes the cofactorless equation itself (noble's own `verify` is
- * cofactored) so that it agrees with the native verifiers on every input.
+ * cofactored) so that it agrees with the native verifiers on every input. Requires a positive
+ * `publicKeyCacheEntriesMax` if given.
  */
 export function createPortableVerifier(options: VerifierOptions = {}): Ed25519Verifier {
   const points = new BoundedLruCache<string, CachedPoint | null>(options.publicKeyCacheEntriesMax ?? publicKeyCacheEntriesDefault);

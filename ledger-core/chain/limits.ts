@@ -86,7 +86,7 @@ function walk(value: unknown, depth: number, budget: { bytesSeen: number }, path
   }
   for (const [key, child] of Object.entries(value)) {
     checkString(key, budget, `${path} key`);
-    walk(child, depth + 1, budget, `${path}/${key}`);
+    walk(child, depth + 1, budget, `${path}/${key.length > 64 ? `${key.slice(0, 64)}…` : key}`);
   }
 }
 

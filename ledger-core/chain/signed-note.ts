@@ -65,7 +65,7 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 const textEncoder = new TextEncoder();
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Key names are non-empty, without Unicode white space or "+", so `name+id+key` splits unambiguously. */
+/** Whether `keyName` may name a key: non-empty, without Unicode white space or "+" (so `name+id+key` splits unambiguously). */
 export function isValidKeyName(keyName: string): boolean {
   return keyName.length > 0 && !/[\s+]/u.test(keyName) && isWellFormedText(keyName);
 }
@@ -92,7 +92,7 @@ export function noteSignerKey(keyName: string, key: Uint8Array | Ed25519Signer):
   return { ...noteVerifierKey(keyName, signer.publicKey), signer };
 }
 
-/** The standard verifier key text `<name>+<hex key ID>+<base64(0x01 || public key)>`. */
+/** The standard verifier key text `<name>+<hex key ID>+<base64(0x01 || public key)>`. Requires a key made by `noteVerifierKey` or a parser. */
 export function formatVerifierKey(key: NoteVerifierKey): string {
   return `${key.keyName}+${hexKeyId(key.keyId)}+${base64.encode(concat(Uint8Array.of(ed25519SignatureType), key.publicKey))}`;
 }
@@ -106,7 +106,7 @@ export function parseVerifierKey(text: string): NoteVerifierKey {
   return checkedKey(keyName, idText, publicKey);
 }
 
-/** The signer key text `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`. Keep it secret. */
+/** The signer key text `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`; keep it secret. Requires a valid name and a 32-byte seed. */
 export function formatSignerKey(keyName: string, privateKey: Uint8Array): string {
   const key = noteSignerKey(keyName, privateKey);
   return `PRIVATE+KEY+${keyName}+${hexKeyId(key.keyId)}+${base64.encode(concat(Uint8Array.of(ed25519SignatureType), privateKey))}`;
@@ -158,6 +158,9 @@ export function formatNote(note: Note): string {
   if (note.signatures.length === 0) throw new SignedNoteError('NOTE_MALFORMED', 'a signed note has at least one signature');
   const lines = note.signatures.map((entry) => {
     assertKeyName(entry.keyName);
+    if (!Number.isInteger(entry.keyId) || entry.keyId < 0 || entry.keyId > 0xffffffff) {
+      throw new SignedNoteError('NOTE_MALFORMED', `key ID ${entry.keyId} is not a uint32`);
+    }
     const keyIdBytes = new Uint8Array(4);
     new DataView(keyIdBytes.buffer).setUint32(0, entry.keyId, false);
     return `${signaturePrefix}${entry.keyName} ${base64.encode(concat(keyIdBytes, entry.signature))}\n`;
@@ -249,7 +252,7 @@ export function verifyNote(
   return { ok: true, note, verifiedBy };
 }
 
-/** `name+xxxxxxxx`, how the spec's reference tooling names a key in messages. */
+/** `name+xxxxxxxx`, how the spec's reference implementation names a key in messages. Requires a uint32 key ID. */
 export function describeKey(key: { readonly keyName: string; readonly keyId: number }): string {
   return `${key.keyName}+${hexKeyId(key.keyId)}`;
 }
