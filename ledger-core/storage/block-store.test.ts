@@ -125,6 +125,9 @@ describe('BlockStore', () => {
     reopened.store.truncateAfter(boundary);
     expect(segmentNames(dir).at(-1)).not.toBe(`segment-${String(boundary + 1).padStart(12, '0')}.log`);
     expectChain(reopened.store, boundary);
+    // The segment left last, sealed until now, takes the next appends.
+    fill(reopened.store, boundary + 30);
+    expectChain(reopened.store, boundary + 30);
     reopened.store.truncateAfter(0);
     expect(segmentNames(dir)).toEqual([]);
     fill(reopened.store, 5);

@@ -15,7 +15,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StorageCorruptionError, StorageErrorCode, StorageRequestError } from './errors.js';
 import { invariant } from './invariant.js';
-import { decodeHeader, encodeRecord, heightMax, recordChecksum, recordHeaderBytes, recordPayloadBytesLimit } from './record.js';
+import {
+  decodeHeader,
+  encodeRecord,
+  heightMax,
+  recordChecksum,
+  recordHeaderBytes,
+  recordPayloadBytesLimit,
+} from './record.js';
 import { listSegmentFiles, readFully, segmentFileName, syncDirectory, writeFully } from './segment-files.js';
 import { scanSegment, type TornTailReason } from './segment-scan.js';
 
@@ -111,12 +118,16 @@ export class BlockStore {
     const blockBytesMax = options.blockBytesMax ?? blockStoreDefaults.blockBytesMax;
     const segmentBytesMax = options.segmentBytesMax ?? blockStoreDefaults.segmentBytesMax;
     if (!Number.isSafeInteger(blockBytesMax) || blockBytesMax < 1 || blockBytesMax > recordPayloadBytesLimit) {
-      throw new StorageRequestError(StorageErrorCode.badOptions, `blockBytesMax ${blockBytesMax} is not in [1, ${recordPayloadBytesLimit}]`);
+      throw new StorageRequestError(
+        StorageErrorCode.badOptions,
+        `blockBytesMax ${blockBytesMax} is not in [1, ${recordPayloadBytesLimit}]`,
+      );
     }
     if (!Number.isSafeInteger(segmentBytesMax) || segmentBytesMax < blockBytesMax + recordHeaderBytes) {
       throw new StorageRequestError(
         StorageErrorCode.badOptions,
-        `segmentBytesMax ${segmentBytesMax} cannot hold one block of blockBytesMax ${blockBytesMax} plus its ${recordHeaderBytes}-byte header`,
+        `segmentBytesMax ${segmentBytesMax} cannot hold one block of blockBytesMax ${blockBytesMax} ` +
+          `plus its ${recordHeaderBytes}-byte header`,
       );
     }
     fs.mkdirSync(dir, { recursive: true });
@@ -151,7 +162,10 @@ export class BlockStore {
         `block ${height} has ${payload.length} bytes, over blockBytesMax ${this.blockBytesMax}`,
       );
     }
-    invariant(Number.isSafeInteger(height) && height === this.heightLast + 1, `append of height ${height} after ${this.heightLast}`);
+    invariant(
+      Number.isSafeInteger(height) && height === this.heightLast + 1,
+      `append of height ${height} after ${this.heightLast}`,
+    );
     if (height > heightMax) {
       throw new StorageRequestError(StorageErrorCode.heightOutOfRange, `height ${height} is past ${heightMax}`);
     }
@@ -159,8 +173,7 @@ export class BlockStore {
     try {
       let segment = this.segments.at(-1);
       if (segment === undefined || segment.bytes + record.length > this.segmentBytesMax) segment = this.roll(height);
-      const fd = this.writeFd;
-      invariant(fd !== undefined, 'no segment open for writing');
+      const fd = this.openForWriting(segment);
       const point: BlockStoreFaultPoint = { height, segmentFile: segment.path, offsetBytes: segment.bytes };
       writeFully(fd, record, segment.bytes);
       this.faults.beforeFsync?.(point);
@@ -200,7 +213,9 @@ export class BlockStore {
     const header = decodeHeader(record, 0, this.blockBytesMax);
     if (typeof header === 'string') return fail(header);
     if (header.height !== height) fail(`record says height ${header.height}`);
-    if (header.payloadBytes !== payloadBytes) fail(`record says ${header.payloadBytes} bytes, index says ${payloadBytes}`);
+    if (header.payloadBytes !== payloadBytes) {
+      fail(`record says ${header.payloadBytes} bytes, index says ${payloadBytes}`);
+    }
     const payload = record.subarray(recordHeaderBytes);
     if (recordChecksum(record, payload) !== header.checksum) fail('CRC-32 of header and payload does not match');
     return new Uint8Array(record.buffer, record.byteOffset + recordHeaderBytes, payloadBytes);
@@ -213,24 +228,31 @@ export class BlockStore {
    */
   truncateAfter(height: number): void {
     this.requireWritable();
-    invariant(Number.isSafeInteger(height) && height >= 0 && height <= this.heightLast, `truncate after ${height} of ${this.heightLast}`);
+    invariant(
+      Number.isSafeInteger(height) && height >= 0 && height <= this.heightLast,
+      `truncate after ${height} of ${this.heightLast}`,
+    );
     if (height === this.heightLast) return;
     try {
       let lastSegmentHeightLast = this.heightLast;
-      for (let segment = this.segments.at(-1); segment !== undefined && segment.heightFirst > height; segment = this.segments.at(-1)) {
+      for (let segment = this.segments.at(-1); segment !== undefined; segment = this.segments.at(-1)) {
+        if (segment.heightFirst <= height) break;
         this.closeFdsOf(segment);
         fs.unlinkSync(segment.path);
         this.segments.pop();
         lastSegmentHeightLast = segment.heightFirst - 1;
       }
       const last = this.segments.at(-1);
-      if (last !== undefined && lastSegmentHeightLast > height) {
-        const cutBytes = this.offsets[height];
-        invariant(cutBytes !== undefined, `index entry missing for height ${height + 1}`);
+      if (last !== undefined) {
+        // The new last segment takes appends from here on, whether or not it needs cutting.
         const fd = this.openForWriting(last);
-        fs.ftruncateSync(fd, cutBytes);
-        fs.fdatasyncSync(fd);
-        last.bytes = cutBytes;
+        if (lastSegmentHeightLast > height) {
+          const cutBytes = this.offsets[height];
+          invariant(cutBytes !== undefined, `index entry missing for height ${height + 1}`);
+          fs.ftruncateSync(fd, cutBytes);
+          fs.fdatasyncSync(fd);
+          last.bytes = cutBytes;
+        }
       }
       syncDirectory(this.dir);
       this.offsets.length = height;
@@ -269,7 +291,8 @@ export class BlockStore {
         if (scan.damage !== undefined) {
           const { damage } = scan;
           if (!isLast || !damage.isTornTail || damage.reason === 'heightMismatch') {
-            throw new StorageCorruptionError(file.path, damage.offsetBytes, damage.height, `${damage.reason}: ${damage.detail}`);
+            const detail = `${damage.reason}: ${damage.detail}`;
+            throw new StorageCorruptionError(file.path, damage.offsetBytes, damage.height, detail);
           }
           fs.ftruncateSync(fd, scan.validBytes);
           fs.fdatasyncSync(fd);
@@ -315,8 +338,12 @@ export class BlockStore {
     return segment;
   }
 
-  /** Makes `segment` (the last one) the write target, reopening it read-write if needed. */
+  /**
+   * The write fd of `segment`, which must be the last one, reopening it read-write if needed. The
+   * write fd, when set, always belongs to the last segment.
+   */
   private openForWriting(segment: Segment): number {
+    invariant(segment === this.segments.at(-1), `${segment.path} is not the last segment`);
     if (this.writeFd !== undefined) return this.writeFd;
     const readFd = this.readFds.get(segment.path);
     if (readFd !== undefined) {

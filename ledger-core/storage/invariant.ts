@@ -9,5 +9,13 @@ export class StorageInvariantError extends Error {
 }
 
 export function invariant(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new StorageInvariantError(`storage invariant violated: ${message}`);
+  if (!condition) invariantBroken(message);
+}
+
+/**
+ * The same stop for hot paths: `if (!condition) invariantBroken(\`…\`)` formats its message only when
+ * the invariant is broken, where `invariant(condition, \`…\`)` would format it on every call.
+ */
+export function invariantBroken(message: string): never {
+  throw new StorageInvariantError(`storage invariant violated: ${message}`);
 }

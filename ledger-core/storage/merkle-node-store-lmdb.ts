@@ -3,46 +3,58 @@
  * executes stay in memory until the block commits, so one LMDB write transaction carries the block's
  * state, indexes and tree nodes together: after a crash the tree size always matches the applied height.
  *
- * Reads go to the pending nodes, then a bounded cache, then LMDB. Appends read the left sibling just
- * written and roots read the right edge, so the cache is fed with every node as it commits.
+ * What is read, and from where:
+ * - appends read the last node of a level and the current root reads the last node of each level with
+ *   a set bit, so the last committed node of every level (at most 54) is held in memory, beside the
+ *   pending ones: appending and the current root never touch LMDB;
+ * - proofs read O(log n) nodes anywhere in the tree; an LMDB read of a mapped page costs about 1 µs,
+ *   so those go through a fixed-size direct-mapped cache (one slot per hash of level and index, a miss
+ *   replaces the slot), which costs the same whatever the traffic. An LRU over a Map was measured
+ *   instead and its eviction slowed down as deletions accumulated.
  */
 import type { Database } from 'lmdb';
-import { BoundedLruCache } from '../chain/bounded-lru.js';
 import { hashBytes } from '../chain/merkle/hash.js';
 import type { MerkleNodeStore } from '../chain/merkle/node-store.js';
-import { invariant } from './invariant.js';
+import { invariant, invariantBroken } from './invariant.js';
 import { merkleLevelMax, merkleNodeIndexOf, merkleNodeKey } from './state-keys.js';
 
-/** Default bound on cached node hashes: 65,536 × 32 bytes of hashes, a few MiB with map overhead. */
+/** Default number of cache slots: 65,536 hashes of 32 bytes, a few MiB with object overhead. */
 export const merkleNodeCacheCountMaxDefault = 65_536;
 
-/** Cache keys pack (level, index) into one number: index × 64 + level stays exact below 2^47 leaves. */
+/** Cache tags pack (level, index) into one number: (index × 64 + level) + 1 stays exact below 2^47. */
 const cacheableIndexLimit = 2 ** 47;
-
-function cacheKeyOf(level: number, index: number): number | undefined {
-  return index < cacheableIndexLimit ? index * 64 + level : undefined;
-}
+const twoTo32 = 2 ** 32;
 
 export class LmdbMerkleNodeStore implements MerkleNodeStore {
   private readonly committedCounts: number[] = [];
+  /** The last committed node of each level, undefined for an empty level. */
+  private readonly rightEdge: Array<Uint8Array | undefined> = [];
   /** Nodes appended since the last commit, per level, in index order after the committed ones. */
   private pending: Uint8Array[][] = [];
   private pendingCount = 0;
-  private readonly cache: BoundedLruCache<number, Uint8Array>;
+  /** Direct-mapped cache: slot s holds the hash tagged slotTags[s] (0 = empty). */
+  private readonly slotTags: Float64Array;
+  private readonly slotHashes: Array<Uint8Array | undefined>;
 
   /**
-   * Reads the committed node count of every level from `db`, which must hold binary keys made by
-   * `merkleNodeKey` and 32-byte binary values. Requires a positive `cacheCountMax`.
+   * Reads the committed node count and last node of every level from `db`, which must hold binary keys
+   * made by `merkleNodeKey` and 32-byte binary values. Requires a positive integer `cacheCountMax`.
    */
   constructor(
-    private readonly db: Database<Buffer, Buffer>,
+    private readonly db: Database<Uint8Array, Buffer>,
     cacheCountMax: number = merkleNodeCacheCountMaxDefault,
   ) {
-    this.cache = new BoundedLruCache(cacheCountMax);
+    invariant(Number.isSafeInteger(cacheCountMax) && cacheCountMax >= 1, `cacheCountMax ${cacheCountMax}`);
+    this.slotTags = new Float64Array(cacheCountMax);
+    this.slotHashes = new Array<Uint8Array | undefined>(cacheCountMax).fill(undefined);
     for (let level = 0; level <= merkleLevelMax; level++) {
       const count = this.countStored(level);
-      invariant(count === 0 || level === 0 || (this.committedCounts[level - 1] ?? 0) > 0, `level ${level} holds nodes over an empty level`);
+      invariant(
+        count === 0 || level === 0 || (this.committedCounts[level - 1] ?? 0) > 0,
+        `level ${level} holds nodes over an empty level`,
+      );
       this.committedCounts.push(count);
+      this.rightEdge.push(count === 0 ? undefined : this.readStored(level, count - 1));
     }
   }
 
@@ -54,26 +66,33 @@ export class LmdbMerkleNodeStore implements MerkleNodeStore {
   /** Node `index` at `level`; requires 0 ≤ index < nodeCount(level). Returned bytes must not be modified. */
   node(level: number, index: number): Uint8Array {
     const committed = this.committedCounts[level] ?? 0;
-    invariant(Number.isSafeInteger(index) && index >= 0, `node index ${index} at level ${level}`);
+    if (!(Number.isSafeInteger(index) && index >= 0)) invariantBroken(`node index ${index} at level ${level}`);
     if (index >= committed) {
       const hash = this.pending[level]?.[index - committed];
-      invariant(hash !== undefined, `no node ${index} at level ${level}`);
+      if (hash === undefined) invariantBroken(`no node ${index} at level ${level}`);
       return hash;
     }
-    const cacheKey = cacheKeyOf(level, index);
-    const cached = cacheKey === undefined ? undefined : this.cache.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const stored = this.db.getBinary(merkleNodeKey(level, index));
-    invariant(stored !== undefined && stored.length === hashBytes, `node ${index} at level ${level} missing or not ${hashBytes} bytes`);
-    const hash = new Uint8Array(stored);
-    if (cacheKey !== undefined) this.cache.set(cacheKey, hash);
+    if (index === committed - 1) {
+      const hash = this.rightEdge[level];
+      if (hash === undefined) invariantBroken(`right edge of level ${level} missing`);
+      return hash;
+    }
+    if (index >= cacheableIndexLimit) return this.readStored(level, index);
+    const tag = index * 64 + level + 1;
+    const slot = this.slotOf(level, index);
+    const cached = this.slotHashes[slot];
+    if (cached !== undefined && this.slotTags[slot] === tag) return cached;
+    // A miss replaces the slot's array rather than overwriting it: hashes handed out earlier stay intact.
+    const hash = this.readStored(level, index);
+    this.slotTags[slot] = tag;
+    this.slotHashes[slot] = hash;
     return hash;
   }
 
   /** Buffers `hash` as node nodeCount(level) of `level` until the next commit; requires a 32-byte hash. */
   appendNode(level: number, hash: Uint8Array): void {
-    invariant(Number.isInteger(level) && level >= 0 && level <= merkleLevelMax, `level ${level}`);
-    invariant(hash.length === hashBytes, `node hash of ${hash.length} bytes`);
+    if (!(Number.isInteger(level) && level >= 0 && level <= merkleLevelMax)) invariantBroken(`level ${level}`);
+    if (hash.length !== hashBytes) invariantBroken(`node hash of ${hash.length} bytes`);
     while (this.pending.length <= level) this.pending.push([]);
     this.pending[level]?.push(hash.slice());
     this.pendingCount++;
@@ -88,19 +107,17 @@ export class LmdbMerkleNodeStore implements MerkleNodeStore {
   writePending(): void {
     for (const [level, hashes] of this.pending.entries()) {
       const committed = this.committedCounts[level] ?? 0;
-      for (const [offset, hash] of hashes.entries()) this.db.putSync(merkleNodeKey(level, committed + offset), Buffer.from(hash));
+      for (const [offset, hash] of hashes.entries()) this.db.putSync(merkleNodeKey(level, committed + offset), hash);
     }
   }
 
   /** Records that the transaction which ran `writePending` committed: pending nodes become committed. */
   markCommitted(): void {
     for (const [level, hashes] of this.pending.entries()) {
-      const committed = this.committedCounts[level] ?? 0;
-      for (const [offset, hash] of hashes.entries()) {
-        const cacheKey = cacheKeyOf(level, committed + offset);
-        if (cacheKey !== undefined) this.cache.set(cacheKey, hash);
-      }
-      this.committedCounts[level] = committed + hashes.length;
+      const last = hashes.at(-1);
+      if (last === undefined) continue;
+      this.committedCounts[level] = (this.committedCounts[level] ?? 0) + hashes.length;
+      this.rightEdge[level] = last;
     }
     this.pending = [];
     this.pendingCount = 0;
@@ -115,6 +132,22 @@ export class LmdbMerkleNodeStore implements MerkleNodeStore {
     this.pendingCount = 0;
   }
 
+  private readStored(level: number, index: number): Uint8Array {
+    const stored = this.db.getBinary(merkleNodeKey(level, index));
+    if (stored === undefined || stored.length !== hashBytes) {
+      invariantBroken(`node ${index} at level ${level} missing or not ${hashBytes} bytes`);
+    }
+    return new Uint8Array(stored);
+  }
+
+  /** A well-mixed slot for (level, index), so neighbouring indexes spread over the whole cache. */
+  private slotOf(level: number, index: number): number {
+    const low = index >>> 0;
+    const high = Math.floor(index / twoTo32);
+    const mixed = Math.imul(low ^ Math.imul(high * 64 + level + 1, 0x9e3779b1), 0x85ebca6b);
+    return ((mixed ^ (mixed >>> 15)) >>> 0) % this.slotTags.length;
+  }
+
   /** Stored nodes at `level`: one past the last index, since levels are written contiguously. */
   private countStored(level: number): number {
     for (const key of this.db.getKeys({
@@ -125,7 +158,8 @@ export class LmdbMerkleNodeStore implements MerkleNodeStore {
       reverse: true,
       limit: 1,
     })) {
-      invariant(key instanceof Uint8Array && key.length === 8 && key[0] === level, `unexpected Merkle key at level ${level}`);
+      const isLevelKey = key instanceof Uint8Array && key.length === 8 && key[0] === level;
+      invariant(isLevelKey, `unexpected Merkle key at level ${level}`);
       return merkleNodeIndexOf(key) + 1;
     }
     return 0;

@@ -68,7 +68,8 @@ export function scanSegment(fd: number, fileBytes: number, heightFirst: number, 
     if (typeof decoded === 'string') return damageAt('badHeader', decoded);
     const endBytes = offsetBytes + recordHeaderBytes + decoded.payloadBytes;
     if (endBytes > fileBytes) {
-      return damageAt('partialPayload', `payload of ${decoded.payloadBytes} bytes runs ${endBytes - fileBytes} bytes past the end`);
+      const missingBytes = endBytes - fileBytes;
+      return damageAt('partialPayload', `payload of ${decoded.payloadBytes} bytes runs ${missingBytes} bytes past the end`);
     }
     if (payload.length < decoded.payloadBytes) payload = Buffer.allocUnsafe(decoded.payloadBytes);
     const payloadView = payload.subarray(0, decoded.payloadBytes);
@@ -78,7 +79,12 @@ export function scanSegment(fd: number, fileBytes: number, heightFirst: number, 
     }
     if (decoded.height !== height) {
       // A valid checksum over the wrong height: the store itself wrote it wrong, never a torn append.
-      return { records, validBytes: offsetBytes, damage: { offsetBytes, height, reason: 'heightMismatch', detail: `record says height ${decoded.height}`, isTornTail: false } };
+      const detail = `record says height ${decoded.height}`;
+      return {
+        records,
+        validBytes: offsetBytes,
+        damage: { offsetBytes, height, reason: 'heightMismatch', detail, isTornTail: false },
+      };
     }
     records.push({ offsetBytes, payloadBytes: decoded.payloadBytes });
     offsetBytes = endBytes;
@@ -97,7 +103,8 @@ function classifyDamage(
 ): SegmentDamage {
   const tailBytes = fileBytes - offsetBytes;
   if (tailBytes > recordHeaderBytes + blockBytesMax) {
-    return { offsetBytes, height, reason, detail: `${detail}; ${tailBytes} bytes follow, more than one record`, isTornTail: false };
+    const detailMore = `${detail}; ${tailBytes} bytes follow, more than one record`;
+    return { offsetBytes, height, reason, detail: detailMore, isTornTail: false };
   }
   const tail = Buffer.allocUnsafe(tailBytes);
   readFully(fd, tail, tailBytes, offsetBytes);

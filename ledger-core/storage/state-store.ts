@@ -132,7 +132,7 @@ export class StateStore implements StateView {
       } else {
         invariant(storedFormat === stateFormat, `state store format ${storedFormat}, expected ${stateFormat}`);
       }
-      const merkle = env.openDB<Buffer, Buffer>({ name: 'merkle', keyEncoding: 'binary', encoding: 'binary' });
+      const merkle = env.openDB<Uint8Array, Buffer>({ name: 'merkle', keyEncoding: 'binary', encoding: 'binary' });
       const store = new StateStore(
         env,
         env.openDB<string, string>({ name: 'state', encoding: 'string' }),
@@ -173,7 +173,8 @@ export class StateStore implements StateView {
   transactionLocation(id: string): TransactionLocation | undefined {
     this.requireOpen();
     if (!isSha256Hex(id)) {
-      throw new StorageRequestError(StorageErrorCode.transactionIdInvalid, 'a transaction id is 64 lowercase hex digits');
+      const message = 'a transaction id is 64 lowercase hex digits';
+      throw new StorageRequestError(StorageErrorCode.transactionIdInvalid, message);
     }
     const stored = this.transactionIndex.getBinary(transactionIdKey(id));
     if (stored === undefined) return undefined;
@@ -244,7 +245,10 @@ export class StateStore implements StateView {
     }
     const transactionRows = encodeTransactions(commit.transactions, height);
     const leafCount = this.merkleNodeStore.nodeCount(0);
-    invariant(treeSize === leafCount, `block ${height} says tree size ${treeSize}, the Merkle store holds ${leafCount} leaves`);
+    invariant(
+      treeSize === leafCount,
+      `block ${height} says tree size ${treeSize}, the Merkle store holds ${leafCount} leaves`,
+    );
     const applied: AppliedBlock = { height, blockHashHex, revisionLast, treeSize };
 
     this.env.transactionSync(() => {
@@ -300,7 +304,8 @@ export class StateStore implements StateView {
 
 function requireCounter(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new StorageRequestError(StorageErrorCode.counterInvalid, `${name} ${value} is not a non-negative safe integer`);
+    const message = `${name} ${value} is not a non-negative safe integer`;
+    throw new StorageRequestError(StorageErrorCode.counterInvalid, message);
   }
 }
 
@@ -316,7 +321,8 @@ function encodeWrites(writes: ReadonlyMap<string, JsonValue | null>): Array<[str
     try {
       encoded.push([key, canonicalize(value)]);
     } catch (error) {
-      throw new StorageRequestError(StorageErrorCode.stateValueNotJson, `state value at ${key} is not JSON`, { cause: error });
+      const message = `state value at ${key} is not JSON`;
+      throw new StorageRequestError(StorageErrorCode.stateValueNotJson, message, { cause: error });
     }
   }
   return encoded;
