@@ -1,0 +1,12 @@
+/**
+ * Contracts: the deterministic rules that decide what each transaction does to the world state. Pure
+ * modules (no I/O, clock or randomness), safe to load in a browser. One line per module.
+ */
+export * from './contract.js';
+export * from './registry.js';
+export * from './genesis.js';
+export * from './identifiers.js';
+export { ContractInvariantError } from './invariant.js';
+export * from './organization.js';
+export * from './asset-note.js';
+export * from './standard.js';
