@@ -44,6 +44,6 @@ export {
 export { etcdLogAppender, type LogAppender, type EtcdLogAppenderOptions } from './log-appender.js';
 export { SubmissionBatcher, type SubmissionBatcherOptions, type SubmitReceipt } from './batcher.js';
 export { proposeCut, type CutProposalResult, type ProposeCutOptions } from './proposer.js';
-export { LogWatcher, type LogWatcherOptions } from './log-watcher.js';
+export { LogWatcher, genesisWatchRevision, type LogWatcherOptions } from './log-watcher.js';
 export { Sequencer, type SequencerOptions, type SequencerStats, type BlockHandler, type SignatureHandler } from './sequencer.js';
 export { compactOrderingLog, type CompactionOptions, type CompactionResult } from './compaction.js';

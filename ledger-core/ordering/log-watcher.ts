@@ -18,6 +18,32 @@ import { prefixRangeEnd, type OrderingKeys } from './keys.js';
 import { decodeEntry, jsonArrayItems, type ItemsDecoder } from './log-entries.js';
 import type { OrderingEvent } from './types.js';
 
+/**
+ * Where a node with no block yet (genesis) starts watching: the create revision of the oldest key under
+ * `P/`, or the next revision if the log is still empty. Watching from revision 1 instead would fail as
+ * soon as etcd's history has been compacted for any reason (another origin on the same cluster, etcd's
+ * own retention), although nothing this log needs was lost. Sound because no key of a log is deleted
+ * before every node has applied it, so while any node is at genesis every key the log ever had is
+ * still there.
+ */
+export async function genesisWatchRevision(client: Etcd3, keys: OrderingKeys, callTimeoutMs = 10_000): Promise<number> {
+  const response = await client.kv.range(
+    {
+      key: Buffer.from(keys.prefix),
+      range_end: Buffer.from(prefixRangeEnd(keys.prefix)),
+      sort_target: 'Create',
+      sort_order: 'Ascend',
+      limit: 1,
+      keys_only: true,
+    },
+    { deadline: Date.now() + callTimeoutMs },
+  );
+  const oldest = response.kvs[0];
+  const revision = oldest === undefined ? Number(response.header.revision) + 1 : Number(oldest.create_revision);
+  invariant(Number.isSafeInteger(revision) && revision >= 1, `genesis watch revision ${revision}`);
+  return revision;
+}
+
 export interface LogWatcherOptions<T> {
   readonly client: Etcd3;
   readonly keys: OrderingKeys;
@@ -74,6 +100,7 @@ export class LogWatcher<T> implements AsyncIterable<OrderingEvent<T>> {
   private waiter: Waiter<T> | undefined;
   private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private streamsOpenedValue = 0;
 
   /** Requires a whole startRevision ≥ 1. Does no I/O until `start()` or the first `next()`. */
   constructor(options: LogWatcherOptions<T>) {
@@ -88,6 +115,11 @@ export class LogWatcher<T> implements AsyncIterable<OrderingEvent<T>> {
   /** The highest revision queued so far (startRevision - 1 before any): the stream resumes after it. */
   get revisionQueued(): number {
     return this.revisionQueuedValue;
+  }
+
+  /** Watch streams opened so far: 1 plus one per reconnect or resume after a pause. */
+  get streamsOpened(): number {
+    return this.streamsOpenedValue;
   }
 
   /** Opens the watch. Idempotent. */
@@ -171,6 +203,7 @@ export class LogWatcher<T> implements AsyncIterable<OrderingEvent<T>> {
       return;
     }
     this.stream = stream;
+    this.streamsOpenedValue++;
     const startRevision = this.revisionQueuedValue + 1;
     stream.on('data', (response: IWatchResponse) => this.onResponse(stream, response, startRevision));
     stream.on('error', (cause: Error) => this.onStreamLost(stream, cause));

@@ -18,7 +18,7 @@ import { invariant } from './invariant.js';
 import { appliedKey, checkSegment, heightMax, sigKey, type OrderingKeys } from './keys.js';
 import { etcdLogAppender, type LogAppender } from './log-appender.js';
 import { isSignatureLine, type ItemsDecoder } from './log-entries.js';
-import { LogWatcher } from './log-watcher.js';
+import { genesisWatchRevision, LogWatcher } from './log-watcher.js';
 import { checkOrderingLimits, type OrderingLimits } from './limits.js';
 import { proposeCut, type CutProposalResult } from './proposer.js';
 import { unreachable, type CutRecord, type OrderedBlock, type OrderingEvent, type SignatureEvent } from './types.js';
@@ -81,7 +81,7 @@ export class Sequencer<T> {
   private readonly clock: () => number;
   private readonly batcher: SubmissionBatcher<T>;
   private readonly assembler: BlockAssembler<T>;
-  private readonly watcher: LogWatcher<T>;
+  private watcher: LogWatcher<T> | undefined;
   private readonly blockHandlers = new Set<BlockHandler<T>>();
   private readonly signatureHandlers = new Set<SignatureHandler>();
   /** This node's clock when it first saw each open batch; pruned as blocks close. */
@@ -118,14 +118,6 @@ export class Sequencer<T> {
       appender: options.appender ?? etcdLogAppender(options.client, { putTimeoutMs: this.callTimeoutMs }),
     });
     this.assembler = new BlockAssembler<T>(options.start, { limits: options.limits });
-    this.watcher = new LogWatcher<T>({
-      client: options.client,
-      keys: options.keys,
-      startRevision: options.start.revisionLast + 1,
-      ...(options.decodeItems === undefined ? {} : { decodeItems: options.decodeItems }),
-      ...(options.bufferedEventsMax === undefined ? {} : { bufferedEventsMax: options.bufferedEventsMax }),
-      ...(options.onSkipped === undefined ? {} : { onSkipped: options.onSkipped }),
-    });
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -216,7 +208,7 @@ export class Sequencer<T> {
     if (this.state === 'running') {
       this.state = 'stopping';
       clearTimeout(this.cutTimer);
-      await this.watcher.close();
+      await this.watcher?.close();
     }
     await this.done.catch(() => undefined);
   }
@@ -224,7 +216,7 @@ export class Sequencer<T> {
   private async finish(error: unknown): Promise<void> {
     this.state = 'stopping';
     clearTimeout(this.cutTimer);
-    await this.watcher.close();
+    await this.watcher?.close();
     await this.proposal;
     await this.batcher.close();
     this.state = 'stopped';
@@ -233,11 +225,25 @@ export class Sequencer<T> {
   }
 
   private async run(): Promise<void> {
-    this.watcher.start();
+    const { options } = this;
+    // A node past genesis needs every event after its last block's revisionLast (see BlockAssembler).
+    const startRevision =
+      options.start.heightLast === 0 ? await genesisWatchRevision(options.client, options.keys, this.callTimeoutMs) : options.start.revisionLast + 1;
+    if (this.state !== 'running') return;
+    const watcher = new LogWatcher<T>({
+      client: options.client,
+      keys: options.keys,
+      startRevision,
+      ...(options.decodeItems === undefined ? {} : { decodeItems: options.decodeItems }),
+      ...(options.bufferedEventsMax === undefined ? {} : { bufferedEventsMax: options.bufferedEventsMax }),
+      ...(options.onSkipped === undefined ? {} : { onSkipped: options.onSkipped }),
+    });
+    this.watcher = watcher;
+    watcher.start();
     this.evaluate();
     // One event per round; ends when the watcher closes or fails.
     for (;;) {
-      const result = await this.watcher.next();
+      const result = await watcher.next();
       if (result.done || this.state !== 'running') return;
       await this.handle(result.value);
       this.evaluate();
