@@ -41,9 +41,10 @@ export type ProofRefusal =
   | 'second-root-mismatch';
 
 /** The outcome of a verification, with the reason when refused. */
-export type ProofCheck = { valid: true } | { valid: false; refusal: ProofRefusal };
+export type ProofCheck = { readonly valid: true } | { readonly valid: false; readonly refusal: ProofRefusal };
 
-const valid: ProofCheck = { valid: true };
+/** One shared answer for every valid proof, frozen so no caller can turn it into a refusal for others. */
+const valid: ProofCheck = Object.freeze({ valid: true });
 
 function refuse(refusal: ProofRefusal): ProofCheck {
   return { valid: false, refusal };
