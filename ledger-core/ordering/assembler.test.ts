@@ -72,6 +72,7 @@ describe('BlockAssembler cases', () => {
       { revision: 3, txCount: 1, bytes: 5 },
       { revision: 5, txCount: 2, bytes: 7 },
     ]);
+    expect(assembler.pendingBatches(1)).toEqual([{ revision: 3, txCount: 1, bytes: 5 }]);
     expect([assembler.heightLast, assembler.revisionLast, assembler.revisionSeen]).toEqual([1, 2, 5]);
   });
 

@@ -87,9 +87,12 @@ export class BlockAssembler<T> {
     return this.revisionSeenValue;
   }
 
-  /** Batches after the last cut, in revision order: the open range. */
-  pendingBatches(): PendingBatch[] {
-    return this.pending.map(({ batch, bytes }) => ({ revision: batch.revision, txCount: batch.items.length, bytes }));
+  /**
+   * Batches after the last cut, in revision order: the open range, or its first `countMax` batches.
+   * A prefix is all the cut rule needs once it is longer than a block can be.
+   */
+  pendingBatches(countMax = Number.MAX_SAFE_INTEGER): PendingBatch[] {
+    return this.pending.slice(0, countMax).map(({ batch, bytes }) => ({ revision: batch.revision, txCount: batch.items.length, bytes }));
   }
 
   /**

@@ -282,8 +282,11 @@ export class Sequencer<T> {
     const nowMs = this.clock();
     const height = this.assembler.heightLast + 1;
     if (height <= this.decidedHeightThrough) return; // the watch will deliver that cut, then we look again
+    // A batcher never puts an empty batch, so a block spans at most blockTxCountMax batches and a longer
+    // prefix cannot change the decision; the scan stays bounded however far cuts lag. (Empty batches
+    // from elsewhere only shorten the view, which is as valid as the view of a node that lags.)
     const openRange: OpenBatch[] = this.assembler
-      .pendingBatches()
+      .pendingBatches(this.options.limits.blockTxCountMax + 1)
       .map((batch) => ({ ...batch, firstSeenMs: this.firstSeenMs.get(batch.revision) ?? nowMs }));
     const decision = decideCut(openRange, this.options.limits, nowMs);
     if (decision.kind === 'wait') {
