@@ -53,14 +53,20 @@ async function blockStoreBenchmark(): Promise<BenchmarkResult[]> {
   const dir = temporaryDirectory('blocks');
   try {
     const { store } = storage.BlockStore.open(dir);
-    const payloads = Array.from({ length: 8 }, (_, salt) => Uint8Array.from({ length: blockBytes }, (_, i) => (i * 31 + salt) & 0xff));
+    const payloads = Array.from({ length: 8 }, (_, salt) =>
+      Uint8Array.from({ length: blockBytes }, (_, i) => (i * 31 + salt) & 0xff),
+    );
     const appendsPerSecond = measureRate(
       () => store.append(store.heightLast + 1, payloads[store.heightLast % payloads.length] ?? new Uint8Array()),
       measureMs,
       5,
     );
     const heightLast = store.heightLast;
-    const readsPerSecond = measureRate((iteration) => store.read(1 + ((iteration * 7919) % heightLast)), measureMs, 20);
+    const readsPerSecond = measureRate(
+      (iteration) => store.read(1 + ((iteration * 7919) % heightLast)),
+      measureMs,
+      20,
+    );
     store.close();
     const openStartNs = process.hrtime.bigint();
     const reopened = storage.BlockStore.open(dir);
@@ -70,24 +76,42 @@ async function blockStoreBenchmark(): Promise<BenchmarkResult[]> {
       { label: 'append 256 KiB + fdatasync', value: appendsPerSecond, unit: 'blocks/s' },
       { label: 'append 256 KiB + fdatasync', value: Math.round(mib(appendsPerSecond * blockBytes)), unit: 'MiB/s' },
       { label: 'read 256 KiB, checksum re-checked', value: readsPerSecond, unit: 'blocks/s' },
-      { label: `open: scan and check ${heightLast} blocks`, value: Math.round(mib(heightLast * blockBytes) / openSeconds), unit: 'MiB/s' },
+      {
+        label: `open: scan and check ${heightLast} blocks`,
+        value: Math.round(mib(heightLast * blockBytes) / openSeconds),
+        unit: 'MiB/s',
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function blockWrites(height: number): Map<string, { owner: string; status: string; readings: number[]; height: number }> {
-  const writes = new Map<string, { owner: string; status: string; readings: number[]; height: number }>();
+/** A type alias, not an interface, so it is assignable to the state store's JSON values. */
+type DeviceState = {
+  owner: string;
+  status: string;
+  readings: number[];
+  height: number;
+};
+
+/** One state write per transaction, on entities spread over `entityCount`. */
+function blockWrites(height: number): Map<string, DeviceState> {
+  const writes = new Map<string, DeviceState>();
   for (let i = 0; i < blockTransactionCount; i++) {
     const entity = (height * 7_919 + i * 104_729) % entityCount;
-    writes.set(`device/${entity}`, { owner: `org-${entity % 97}`, status: 'active', readings: [i, height, entity], height });
+    const value = { owner: `org-${entity % 97}`, status: 'active', readings: [i, height, entity], height };
+    writes.set(`device/${entity}`, value);
   }
   return writes;
 }
 
+/** Transaction ids are SHA-256 digests, so index inserts land all over the B-tree as they would live. */
 function blockTransactions(height: number): Array<{ id: string; position: number }> {
-  return Array.from({ length: blockTransactionCount }, (_, position) => ({ id: sha256Hex(`${height}/${position}`), position }));
+  return Array.from({ length: blockTransactionCount }, (_, position) => ({
+    id: sha256Hex(`${height}/${position}`),
+    position,
+  }));
 }
 
 function leafHashes(height: number): Uint8Array[] {
@@ -126,9 +150,10 @@ async function commitBlockBenchmark(): Promise<BenchmarkResult[]> {
     }
     const commitsPerSecond = (measured * 1e9) / Number(commitNs);
     const blocksPerSecond = (measured * 1e9) / Number(commitNs + appendNs);
+    const label = 'commitBlock, 1,000 tx, ~2,000 Merkle nodes';
     return [
-      { label: 'commitBlock, 1,000 tx, ~2,000 Merkle nodes', value: Math.round(commitsPerSecond), unit: 'blocks/s' },
-      { label: 'commitBlock, 1,000 tx, ~2,000 Merkle nodes', value: Math.round(commitsPerSecond * blockTransactionCount), unit: 'tx/s' },
+      { label, value: Math.round(commitsPerSecond), unit: 'blocks/s' },
+      { label, value: Math.round(commitsPerSecond * blockTransactionCount), unit: 'tx/s' },
       { label: 'tree appends + commitBlock, 1,000 tx', value: Math.round(blocksPerSecond), unit: 'blocks/s' },
     ];
   } finally {
@@ -143,16 +168,21 @@ const noFlushWaitFlags = (lmdb.TransactionFlags.ABORTABLE |
   lmdb.TransactionFlags.NO_SYNC_FLUSH) as Lmdb.TransactionFlags;
 
 type CommitMode = 'transactionSync (durable)' | 'transactionSync, no flush wait' | 'transaction (async, awaited)';
-const commitModes: CommitMode[] = ['transactionSync (durable)', 'transactionSync, no flush wait', 'transaction (async, awaited)'];
+const commitModes: CommitMode[] = [
+  'transactionSync (durable)',
+  'transactionSync, no flush wait',
+  'transaction (async, awaited)',
+];
+const binary = { keyEncoding: 'binary', encoding: 'binary' } as const;
 
 /** One LMDB environment laid out like the state store's, written with raw puts. */
 class RawStateEnvironment {
   readonly dir = temporaryDirectory('lmdb-mode');
   readonly env = lmdb.open({ path: this.dir, maxDbs: 8 });
   private readonly state = this.env.openDB<string, string>({ name: 'state', encoding: 'string' });
-  private readonly transactionIndex = this.env.openDB<Buffer, Buffer>({ name: 'tx', keyEncoding: 'binary', encoding: 'binary' });
+  private readonly transactionIndex = this.env.openDB<Buffer, Buffer>({ name: 'tx', ...binary });
   private readonly versions = this.env.openDB<Buffer, Lmdb.Key>({ name: 'versions', encoding: 'binary' });
-  private readonly nodes = this.env.openDB<Uint8Array, Buffer>({ name: 'merkle', keyEncoding: 'binary', encoding: 'binary' });
+  private readonly nodes = this.env.openDB<Uint8Array, Buffer>({ name: 'merkle', ...binary });
   private readonly meta = this.env.openDB<string, string>({ name: 'meta', encoding: 'string' });
   private nodeIndex = 0;
   totalNs = 0n;
@@ -209,7 +239,9 @@ function rawBlock(height: number): RawBlock {
       location.writeUInt32BE(position, 8);
       return [Buffer.from(id, 'hex'), location] as const;
     }),
-    nodeHashes: Array.from({ length: 2 * blockTransactionCount }, (_, i) => merkle.leafHash(Buffer.from(`${height}:${i}`))),
+    nodeHashes: Array.from({ length: 2 * blockTransactionCount }, (_, i) =>
+      merkle.leafHash(Buffer.from(`${height}:${i}`)),
+    ),
   };
 }
 
