@@ -17,3 +17,7 @@ export * from './transaction.js';
 export * from './signed-note.js';
 export * from './checkpoint.js';
 export * from './quorum.js';
+export * from './leaf.js';
+export * from './block.js';
+export * from './consortium-file.js';
+export * from './proof-bundle.js';
