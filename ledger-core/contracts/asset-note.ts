@@ -70,6 +70,9 @@ export const assetNoteContract: Contract = {
     invariant(call.type === assetNoteType, `asset contract called for ${call.type}`);
     const payload = notePayload(call.payload);
     if ('code' in payload) return payload;
+    // The payload passed the transaction limits, so it is JSON and canonicalizes without throwing.
+    const valueBytes = canonicalBytes(payload.value).length;
+    if (valueBytes > noteValueBytesMax) return reject('badPayload', `value is ${valueBytes} bytes of JSON, more than ${noteValueBytesMax}`);
     const { signer, genesis } = call.context;
     if (findActiveOrganizationByDid(state, genesis, signer) === undefined) {
       return reject('writerNotActive', `${signer} does not sign for an active organisation`);
@@ -95,6 +98,7 @@ export const assetNoteContract: Contract = {
   },
 };
 
+/** The payload's fields, or why they are not a note; the value's size is checked by `validate` alone. */
 function notePayload(payload: JsonValue): NotePayload | ContractRejection {
   const shape = 'asset.note takes {key, value, expectedVersion?}';
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return reject('badPayload', shape);
@@ -107,9 +111,6 @@ function notePayload(payload: JsonValue): NotePayload | ContractRejection {
     return reject('badPayload', `key must be 1 to ${noteKeyLengthMax} letters, digits or "._:-", starting with a letter or digit`);
   }
   if (value === undefined) return reject('badPayload', 'value is missing (use null for none)');
-  // The payload passed the transaction limits, so it is JSON and canonicalizes without throwing.
-  const valueBytes = canonicalBytes(value).length;
-  if (valueBytes > noteValueBytesMax) return reject('badPayload', `value is ${valueBytes} bytes of JSON, more than ${noteValueBytesMax}`);
   if (expectedVersion !== undefined && (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
     return reject('badPayload', 'expectedVersion must be a whole number, 0 for a note that does not exist yet');
   }
