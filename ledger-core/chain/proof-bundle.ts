@@ -104,11 +104,14 @@ export type ProofBundleVerification =
     }
   | { readonly ok: false; readonly code: ProofBundleRefusalCode; readonly reason: string };
 
+/** Why `buildProofBundle` refused its input: the refusal a verifier would give the same bundle. */
+export type ProofBundleErrorCode = 'BUNDLE_MALFORMED' | 'HEADER_MISMATCH';
+
 /** A bundle the builder cannot make: its input breaks a precondition. */
 export class ProofBundleError extends Error {
   override readonly name = 'ProofBundleError';
   constructor(
-    readonly code: 'BUNDLE_MALFORMED' | 'HEADER_MISMATCH',
+    readonly code: ProofBundleErrorCode,
     message: string,
   ) {
     super(message);
