@@ -188,9 +188,9 @@ export function verifyProofBundle(bundle: unknown, consortium: Consortium, verif
   if (last.height !== signed.blockHeight || last.treeSize !== signed.treeSize || last.rootHash !== bytesToHex(signed.rootHash)) {
     return refuse('HEADER_MISMATCH', `the checkpoint's height, tree size or root differs from its block header's`);
   }
+  // Before the proof, so a bundle whose headers cannot place the leaf in a block is refused for
+  // that, whatever its proof says.
   const chain = checkHeaderChain(headers, leafIndex);
-  // Checked after the proof below would be as sound; first, a bundle whose headers cannot locate
-  // the leaf is refused for that, whatever its proof.
   if (chain !== undefined) return refuse('HEADER_MISMATCH', chain);
 
   const proof = shape.bundle.inclusionProof.map((hash) => hexToBytes(hash));
