@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildHandle } from './child.js';
+import { lockDataFolder } from './data-lock.js';
+import { startEtcdCluster, waitForEtcdHealth, type EtcdCluster } from './etcd.js';
+import { checkNeo4jHealth, startNeo4j } from './neo4j.js';
+import { requirePrograms, type RequiredProgram } from './programs.js';
+import { checkRedisHealth, startRedis } from './redis.js';
+
+/** Where each part listens, and whether this process started it or was pointed at it. */
+export interface PlatformEndpoints {
+  neo4jUri: string;
+  redisUrl: string;
+  etcdEndpoints: string[];
+}
+
+export interface Platform {
+  readonly dataDir: string;
+  readonly endpoints: PlatformEndpoints;
+  /** The processes this platform started; empty for parts replaced through the environment. */
+  readonly children: () => ChildHandle[];
+  /** The embedded etcd cluster, for fault tests; undefined when ETCD_ENDPOINTS names an external one. */
+  readonly etcd: EtcdCluster | undefined;
+  /** Stops everything it started, in reverse order of need, and releases the data folder. */
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  neo4jHeapMb?: number;
+  log?: (line: string) => void;
+}
+
+const neo4jHeapMbDefault = 512;
+const etcdHealthTimeoutMs = 30_000;
+
+/** The data folder: TWINLEDGER_DATA_DIR, else `data/` at the repository root. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.TWINLEDGER_DATA_DIR ?? path.join(repositoryRoot(), 'data'));
+}
+
+export function repositoryRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'tools', 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no repository root above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Brings up Neo4j, Redis and etcd, each either embedded (started here on free ports under `dataDir`) or
+ * the deployment named by NEO4J_URI, REDIS_URL or ETCD_ENDPOINTS, which is only health-checked. The parts
+ * need nothing of each other, so they start in parallel; any failure stops what did start.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => undefined);
+  const needed: RequiredProgram[] = [];
+  if (env.NEO4J_URI === undefined) needed.push('java', 'mvn');
+  if (env.REDIS_URL === undefined) needed.push('redis-server');
+  if (env.ETCD_ENDPOINTS === undefined) needed.push('etcd');
+  requirePrograms(needed);
+
+  const dataDir = path.resolve(options.dataDir);
+  const lock = lockDataFolder(dataDir);
+  const logDir = path.join(dataDir, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const children: ChildHandle[] = [];
+  let etcd: EtcdCluster | undefined;
+  const track = <T extends { stop(): Promise<void> }>(part: T): T => {
+    started.push(part);
+    return part;
+  };
+  const stopAll = async (): Promise<void> => {
+    const results = await Promise.allSettled([...started].reverse().map((part) => part.stop()));
+    lock.release();
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  };
+
+  // allSettled, not all: a part still starting when another fails must finish before it can be stopped.
+  const settled = await Promise.allSettled([
+    (async () => {
+      if (env.NEO4J_URI !== undefined) {
+        await checkNeo4jHealth(env.NEO4J_URI);
+        return env.NEO4J_URI;
+      }
+      const neo4j = await startNeo4j(dataDir, logDir, { heapMb: options.neo4jHeapMb ?? neo4jHeapMbDefault, log });
+      children.push(track(neo4j.child));
+      return neo4j.uri;
+    })(),
+    (async () => {
+      if (env.REDIS_URL !== undefined) {
+        await checkRedisHealth(env.REDIS_URL);
+        return env.REDIS_URL;
+      }
+      const redis = await startRedis(dataDir, logDir);
+      children.push(track(redis.child));
+      return redis.url;
+    })(),
+    (async () => {
+      if (env.ETCD_ENDPOINTS !== undefined) {
+        const endpoints = env.ETCD_ENDPOINTS.split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+        await waitForEtcdHealth(endpoints, etcdHealthTimeoutMs);
+        return endpoints;
+      }
+      etcd = track(await startEtcdCluster(dataDir, logDir));
+      return etcd.endpoints;
+    })(),
+  ]);
+  const [neo4jStart, redisStart, etcdStart] = settled;
+  if (neo4jStart.status === 'rejected' || redisStart.status === 'rejected' || etcdStart.status === 'rejected') {
+    await stopAll().catch(() => undefined);
+    const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    throw failure?.reason;
+  }
+  return {
+    dataDir,
+    endpoints: { neo4jUri: neo4jStart.value, redisUrl: redisStart.value, etcdEndpoints: etcdStart.value },
+    children: () => [...children, ...(etcd?.children ?? [])],
+    etcd,
+    stop: stopAll,
+  };
+}
