@@ -10,7 +10,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MissingDependencyError, ServiceStartError } from './errors.js';
+import { isProcessAlive } from './child.js';
+import { ServiceStartError } from './errors.js';
+import { requirePrograms } from './programs.js';
 
 export interface Neo4jLauncherPaths {
   /** tools/neo4j: the Maven project. */
@@ -48,7 +50,7 @@ const launcherJavaArgs: readonly string[] = [
   '-XX:+ExitOnOutOfMemoryError',
 ];
 
-const mavenCommand = 'mvn';
+const mavenCommand = 'mvn' as const;
 const mavenArgs: readonly string[] = ['-q', '-B', 'package'];
 /** A cold build downloads about 125 MB from Maven Central; this bounds a hung build, not a slow network. */
 const buildTimeoutMs = 15 * 60_000;
@@ -103,7 +105,7 @@ export function neo4jLauncherPaths(): Neo4jLauncherPaths {
  * build runs, the others wait for it.
  */
 export async function ensureNeo4jLauncherBuilt(options: EnsureNeo4jLauncherOptions = {}): Promise<Neo4jLauncher> {
-  requireProgram('java', 'openjdk-17-jdk-headless');
+  requirePrograms(['java']);
   const paths = neo4jLauncherPaths();
   if (!(await isBuildCurrent(paths, await sourceDigest(paths.launcherDir)))) {
     buildInFlight ??= buildUnderLock(paths, options.log).finally(() => {
@@ -167,7 +169,7 @@ async function buildUnderLock(paths: Neo4jLauncherPaths, log: ((line: string) =>
   for (;;) {
     if (tryCreateLock(lockPath)) break;
     const holderPid = readLockHolder(lockPath);
-    if (holderPid === undefined ? lockAgeMs(lockPath) > buildLockUnreadableMs : !isProcessRunning(holderPid)) {
+    if (holderPid === undefined ? lockAgeMs(lockPath) > buildLockUnreadableMs : !isProcessAlive(holderPid)) {
       fs.rmSync(lockPath, { force: true });
       continue;
     }
@@ -190,7 +192,7 @@ async function buildUnderLock(paths: Neo4jLauncherPaths, log: ((line: string) =>
 }
 
 async function build(paths: Neo4jLauncherPaths, log: ((line: string) => void) | undefined): Promise<void> {
-  requireProgram(mavenCommand, 'maven');
+  requirePrograms([mavenCommand]);
   // The digest is taken before Maven reads the sources: an edit made during the build then leaves a stamp
   // that no longer matches, and the next start builds again instead of trusting a jar built from older files.
   const digest = await sourceDigest(paths.launcherDir);
@@ -269,30 +271,6 @@ function lockAgeMs(lockPath: string): number {
     // Gone already: as good as stale, and the next attempt to create it decides.
     return Number.POSITIVE_INFINITY;
   }
-}
-
-function isProcessRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function requireProgram(program: string, debianPackage: string): void {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, program);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return;
-    } catch {
-      // Not in this folder; keep looking.
-    }
-  }
-  throw new MissingDependencyError(program, debianPackage);
 }
 
 function sleep(durationMs: number): Promise<void> {

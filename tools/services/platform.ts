@@ -59,7 +59,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
   const needed: RequiredProgram[] = [];
-  if (env.NEO4J_URI === undefined) needed.push('java', 'mvn');
+  // Maven is needed only when the Neo4j launcher must be built; its builder checks for it then.
+  if (env.NEO4J_URI === undefined) needed.push('java');
   if (env.REDIS_URL === undefined) needed.push('redis-server');
   if (env.ETCD_ENDPOINTS === undefined) needed.push('etcd');
   requirePrograms(needed);

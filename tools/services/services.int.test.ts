@@ -1,15 +1,18 @@
 /**
- * Redis and etcd as the project starts them: each is reached with its real client (ioredis as BullMQ
- * uses it, the etcd v3 gRPC client), written to, stopped, started again on the same data folder, and
- * still holds what was written. The etcd cluster also keeps serving with one of three members down.
+ * Neo4j, Redis and etcd as the project starts them: each is reached with its real client (neo4j-driver
+ * over Bolt, ioredis as BullMQ uses it, the etcd v3 gRPC client), written to, stopped, started again on
+ * the same data folder, and still holds what was written. The etcd cluster also keeps serving with one of
+ * three members down.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import Redis from 'ioredis';
+import neo4j from 'neo4j-driver';
 import { isProcessAlive } from './child.js';
 import { startEtcdCluster } from './etcd.js';
+import { startNeo4j } from './neo4j.js';
 import { startRedis } from './redis.js';
 
 let dataDir: string;
@@ -72,3 +75,25 @@ test('etcd: three members, a write survives a member outage and a full restart',
     await restarted.stop();
   }
 });
+
+test('neo4j keeps a committed node across a restart on the same folder', async () => {
+  const first = await startNeo4j(dataDir, logDir, { heapMb: 256 });
+  const driver = neo4j.driver(first.uri);
+  try {
+    await driver.executeQuery('CREATE (:Probe {name: $name})', { name: 'written before restart' });
+  } finally {
+    await driver.close();
+    await first.child.stop();
+  }
+  expect(isProcessAlive(first.child.pid)).toBe(false);
+
+  const second = await startNeo4j(dataDir, logDir, { heapMb: 256 });
+  const again = neo4j.driver(second.uri);
+  try {
+    const { records } = await again.executeQuery('MATCH (p:Probe) RETURN p.name AS name');
+    expect(records.map((record) => record.get('name') as string)).toEqual(['written before restart']);
+  } finally {
+    await again.close();
+    await second.child.stop();
+  }
+}, 180_000);
