@@ -31,6 +31,8 @@ export interface StandInNode {
   readonly url: string;
   /** Every request received, in order. */
   readonly requests: readonly StandInRequest[];
+  /** TCP connections accepted so far: how a test sees keep-alive reuse and socket limits. */
+  readonly connectionCount: number;
   /** Replaces the handler. */
   handle(handler: StandInHandler): void;
   /** Stops listening and drops every connection, answered or not. */
@@ -78,11 +80,18 @@ export async function startStandInNode(handler: StandInHandler): Promise<StandIn
       });
     });
   });
+  let connectionCount = 0;
+  server.on('connection', () => {
+    connectionCount += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get connectionCount() {
+      return connectionCount;
+    },
     handle(next) {
       current = next;
     },
