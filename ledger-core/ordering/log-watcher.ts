@@ -11,7 +11,7 @@
  * when the consumer falls `bufferedEventsMax` behind the stream is dropped and reopened from that same
  * point once the consumer has caught up.
  */
-import { FilterType, type Etcd3, type IDuplexStream, type IWatchRequest, type IWatchResponse } from 'etcd3';
+import { ClientClosedError, FilterType, type Etcd3, type IDuplexStream, type IWatchRequest, type IWatchResponse } from 'etcd3';
 import { LogCompactedError, OrderingError, OrderingErrorCode } from './errors.js';
 import { invariant } from './invariant.js';
 import { prefixRangeEnd, type OrderingKeys } from './keys.js';
@@ -270,6 +270,11 @@ export class LogWatcher<T> implements AsyncIterable<OrderingEvent<T>> {
 
   private scheduleReconnect(cause: unknown): void {
     if (this.stopped) return;
+    if (cause instanceof ClientClosedError) {
+      // Nobody will reopen this client: retrying would only keep the process alive.
+      this.fail(new OrderingError(OrderingErrorCode.watchUnavailable, 'the etcd client was closed under the ordering watch', { cause }));
+      return;
+    }
     this.attempts++;
     const attemptsMax = this.options.reconnectAttemptsMax ?? reconnectAttemptsMaxDefault;
     if (this.attempts > attemptsMax) {
