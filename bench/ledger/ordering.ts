@@ -13,16 +13,9 @@
  * `ETCD_ENDPOINTS=http://127.0.0.1:2379 npm run bench ledger ordering`
  */
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import type * as EtcdModule from 'etcd3';
-import type * as Ordering from '../../ledger-core/ordering/index.js';
+import * as ordering from '@twinledger/ledger-core/ordering';
+import { Etcd3 } from 'etcd3';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
-
-// ledger-core's `exports` map names only "." so far, and its index does not re-export ordering; load the
-// compiled module by path (types come from the source above) until a subpath is exported.
-const ledgerCoreDir = path.resolve(__dirname, '../../../ledger-core');
-const ordering = require(path.join(ledgerCoreDir, 'dist/ordering/index.js')) as typeof Ordering;
-const { Etcd3 } = require(require.resolve('etcd3', { paths: [ledgerCoreDir] })) as typeof EtcdModule;
 
 const warmupMs = 500;
 const measureMs = 3_000;
