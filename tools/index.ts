@@ -8,3 +8,5 @@ export * from './services/platform.js';
 export * from './services/ports.js';
 export * from './services/programs.js';
 export * from './services/redis.js';
+export * from './services/repository.js';
+export * from './services/ledger.js';

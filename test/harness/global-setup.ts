@@ -27,4 +27,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.NEO4J_URI = platform.endpoints.neo4jUri;
   process.env.REDIS_URL = platform.endpoints.redisUrl;
   process.env.ETCD_ENDPOINTS = platform.endpoints.etcdEndpoints.join(',');
+  process.env.LEDGER_URLS = platform.endpoints.ledgerUrls.join(',');
+  if (platform.endpoints.consortiumDir !== undefined) process.env.LEDGER_CONSORTIUM_DIR = platform.endpoints.consortiumDir;
 }

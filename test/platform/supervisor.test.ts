@@ -30,6 +30,7 @@ function embeddedEnv(dataDir: string, overrides: NodeJS.ProcessEnv = {}): NodeJS
   delete env.NEO4J_URI;
   delete env.REDIS_URL;
   delete env.ETCD_ENDPOINTS;
+  delete env.LEDGER_PEERS;
   return env;
 }
 
@@ -69,7 +70,7 @@ function childPids(platform: RunningPlatform): number[] {
 
 function listeningPorts(platform: RunningPlatform): number[] {
   return platform.output
-    .filter((line) => /^(neo4j|redis|etcd) /.test(line))
+    .filter((line) => /^(neo4j|redis|etcd|ledger) /.test(line))
     .flatMap((line) => [...line.matchAll(/:(\d+)/g)].map((match) => Number(match[1])));
 }
 
@@ -95,8 +96,9 @@ test(
       await Promise.all([readyOrExit(first), readyOrExit(second)]);
       const firstPorts = listeningPorts(first);
       const secondPorts = listeningPorts(second);
-      expect(firstPorts).toHaveLength(5);
-      expect(secondPorts).toHaveLength(5);
+      // Neo4j, Redis, three etcd members and three ledger nodes each.
+      expect(firstPorts).toHaveLength(8);
+      expect(secondPorts).toHaveLength(8);
       expect(firstPorts.filter((port) => secondPorts.includes(port))).toEqual([]);
 
       const clash = launch(process.execPath, [supervisorScript], embeddedEnv(dataDirA));
@@ -109,7 +111,7 @@ test(
       }
     }
     const pids = [...childPids(first), ...childPids(second)];
-    expect(pids).toHaveLength(10);
+    expect(pids).toHaveLength(16);
     expect([0, 'SIGINT']).toContain(await first.exited);
     expect(await second.exited).toBe(0);
     await Promise.all([first.closed, second.closed]);

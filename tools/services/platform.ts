@@ -2,9 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildHandle } from './child.js';
 import { lockDataFolder } from './data-lock.js';
+import { ServiceStartError } from './errors.js';
+import { startLedgerCluster, type LedgerCluster } from './ledger.js';
 import { startEtcdCluster, waitForEtcdHealth, type EtcdCluster } from './etcd.js';
 import { checkNeo4jHealth, startNeo4j } from './neo4j.js';
 import { requirePrograms, type RequiredProgram } from './programs.js';
+import { repositoryRoot } from './repository.js';
 import { checkRedisHealth, startRedis } from './redis.js';
 
 /** Where each part listens, and whether this process started it or was pointed at it. */
@@ -12,6 +15,10 @@ export interface PlatformEndpoints {
   neo4jUri: string;
   redisUrl: string;
   etcdEndpoints: string[];
+  /** Base URLs of the ledger nodes, in consortium member order. */
+  ledgerUrls: string[];
+  /** The consortium folder (genesis, consortium file, member keys); undefined for LEDGER_PEERS deployments. */
+  consortiumDir: string | undefined;
 }
 
 export interface Platform {
@@ -21,6 +28,8 @@ export interface Platform {
   readonly children: () => ChildHandle[];
   /** The embedded etcd cluster, for fault tests; undefined when ETCD_ENDPOINTS names an external one. */
   readonly etcd: EtcdCluster | undefined;
+  /** The embedded ledger nodes; undefined when LEDGER_PEERS names a deployment. */
+  readonly ledger: LedgerCluster | undefined;
   /** Stops everything it started, in reverse order of need, and releases the data folder. */
   stop(): Promise<void>;
 }
@@ -35,20 +44,25 @@ export interface PlatformOptions {
 const neo4jHeapMbDefault = 512;
 const etcdHealthTimeoutMs = 30_000;
 
+/** `name=url,…` (LEDGER_PEERS) as the list of URLs; a bare URL is accepted too. */
+function parseLedgerPeers(text: string): string[] {
+  const urls = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => (entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry));
+  for (const url of urls) {
+    if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ServiceStartError(`LEDGER_PEERS holds ${JSON.stringify(url)}, which is not an http(s) URL`);
+  }
+  if (urls.length === 0) throw new ServiceStartError('LEDGER_PEERS names no node');
+  return urls;
+}
+
 /** The data folder: TWINLEDGER_DATA_DIR, else `data/` at the repository root. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.TWINLEDGER_DATA_DIR ?? path.join(repositoryRoot(), 'data'));
 }
 
-export function repositoryRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'tools', 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no repository root above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 /**
  * Brings up Neo4j, Redis and etcd, each either embedded (started here on free ports under `dataDir`) or
@@ -120,11 +134,33 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     throw failure?.reason;
   }
+
+  // The ledger nodes order through etcd, so they start once etcd is healthy.
+  let ledger: LedgerCluster | undefined;
+  let ledgerUrls: string[];
+  try {
+    if (env.LEDGER_PEERS !== undefined) {
+      ledgerUrls = parseLedgerPeers(env.LEDGER_PEERS);
+    } else {
+      ledger = track(await startLedgerCluster({ dataDir, logDir, etcdEndpoints: etcdStart.value }));
+      ledgerUrls = ledger.urls;
+    }
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
   return {
     dataDir,
-    endpoints: { neo4jUri: neo4jStart.value, redisUrl: redisStart.value, etcdEndpoints: etcdStart.value },
-    children: () => [...children, ...(etcd?.children ?? [])],
+    endpoints: {
+      neo4jUri: neo4jStart.value,
+      redisUrl: redisStart.value,
+      etcdEndpoints: etcdStart.value,
+      ledgerUrls,
+      consortiumDir: ledger?.consortiumDir,
+    },
+    children: () => [...children, ...(etcd?.children ?? []), ...(ledger?.children ?? [])],
     etcd,
+    ledger,
     stop: stopAll,
   };
 }

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   say(`neo4j   ${endpoints.neo4jUri}`);
   say(`redis   ${endpoints.redisUrl}`);
   say(`etcd    ${endpoints.etcdEndpoints.join(',')}`);
+  say(`ledger  ${endpoints.ledgerUrls.join(',')}`);
+  if (endpoints.consortiumDir !== undefined) say(`consortium ${endpoints.consortiumDir}`);
   say(`pids    ${platform.children().map((child) => `${child.name}=${child.pid}`).join(' ')}`);
   say(`twinledger ready in ${Date.now() - startedAtMs} ms (Ctrl-C stops it)`);
 
