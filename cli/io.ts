@@ -28,6 +28,8 @@ export const ExitCode = {
   invalid: 1,
   /** Wrong usage, or a file that cannot be read or written, or a consortium file that is not one. */
   usage: 2,
+  /** No ledger node gave a usable answer (down, unreachable, or answering outside the node API). */
+  unreachable: 3,
   /** A bug: an unexpected exception. */
   internal: 70,
 } as const;

@@ -211,7 +211,7 @@ describe('the dispatcher', () => {
 
   it('no command or an unknown one: exit 2, one line', async () => {
     expectOneLine(await twinledger([]), 'stderr', ExitCode.usage, 'twinledger: no command given (see twinledger --help)');
-    expectOneLine(await twinledger(['submit', 'tx.json']), 'stderr', ExitCode.usage, 'twinledger: unknown command "submit" (see twinledger --help)');
+    expectOneLine(await twinledger(['publish', 'tx.json']), 'stderr', ExitCode.usage, 'twinledger: unknown command "publish" (see twinledger --help)');
     expectOneLine(await twinledger(['verify\u001b[2J']), 'stderr', ExitCode.usage, 'twinledger: unknown command "verify\\u001b[2J" (see twinledger --help)');
   });
 

@@ -12,7 +12,11 @@ import { parseArguments, UsageError, type ArgumentSpec, type ParsedArguments } f
 import { verifyCheckpointNote } from './commands/checkpoint-verify.js';
 import { FileError } from './commands/files.js';
 import { keysNew } from './commands/keys-new.js';
+import { proof } from './commands/proof.js';
+import { status } from './commands/status.js';
+import { submit, submitInput } from './commands/submit.js';
 import { verifyBundle } from './commands/verify-bundle.js';
+import { parseFlagArguments } from './flag-arguments.js';
 import { ExitCode, type CliIo } from './io.js';
 import { oneLine } from './one-line.js';
 
@@ -34,6 +38,8 @@ interface Command {
   /** What it does, for the help; lines of at most 90 characters. */
   readonly description: readonly string[];
   readonly arguments: ArgumentSpec;
+  /** Parses the words after the command instead of `arguments`, for flags and optional positionals. */
+  readonly parse?: (command: string, argv: readonly string[]) => ParsedArguments;
   readonly run: (args: ParsedArguments, context: CommandContext) => Promise<ExitCode>;
 }
 
@@ -66,6 +72,47 @@ const commands: readonly Command[] = [
     arguments: { positionals: [], options: { name: '<name>', out: '<file>' }, required: [] },
     run: (args, { io }) => keysNew({ name: args.options.get('name'), outPath: args.options.get('out') }, io),
   },
+  {
+    words: ['submit'],
+    synopsis: '--node <url>[,<url>...] (--key <key file> --type <type> --payload <json or @file> | <signed-tx.json>) [--no-wait]',
+    description: [
+      'Sends a transaction to the ledger, trying the next node when one is down. Builds and signs it',
+      'from --key (signer key text, as keys new writes it), --type and --payload, or sends the signed',
+      'transaction in <signed-tx.json>. Waits for its block and prints `accepted: tx <id> at height <h>',
+      'position <p>` (exit 0) or `rejected: tx <id> at height <h>: <CODE>: <reason>` (exit 1); with',
+      '--no-wait, or when the wait runs out, `pending: tx <id>` (exit 0).',
+    ],
+    arguments: { positionals: [], options: { node: '<url>[,<url>...]', key: '<key file>', type: '<type>', payload: '<json or @file>' }, required: ['node'] },
+    parse: (name, argv) =>
+      parseFlagArguments(name, argv, {
+        options: { node: '<url>[,<url>...]', key: '<key file>', type: '<type>', payload: '<json or @file>' },
+        required: ['node'],
+        flags: ['no-wait'],
+        optionalPositionals: ['<signed-tx.json>'],
+      }),
+    run: (args, { io, verifier }) => submit(submitInput(args.positionals, args.options), io, verifier),
+  },
+  {
+    words: ['status'],
+    synopsis: '--node <url>[,<url>...]',
+    description: [
+      'Prints one line per node: `<name> height <h> qc <q> revision <r> peers <n> alarms <none|codes>`',
+      '(n: the peers it reaches), or `<url> unreachable: <why>`. Exit 0 when every node answered',
+      'without alarms, 1 otherwise.',
+    ],
+    arguments: { positionals: [], options: { node: '<url>[,<url>...]' }, required: ['node'] },
+    run: (args, { io }) => status(args.options.get('node') as string, io),
+  },
+  {
+    words: ['proof'],
+    synopsis: '<txId> --node <url>[,<url>...] --out <bundle.json>',
+    description: [
+      "Saves a transaction's proof bundle, as a node serves it, to a new file for twinledger verify.",
+      'Prints `not found: tx <id>` (exit 1) when no node has the transaction.',
+    ],
+    arguments: { positionals: ['<txId>'], options: { node: '<url>[,<url>...]', out: '<bundle.json>' }, required: ['node', 'out'] },
+    run: (args, { io }) => proof(args.positionals[0] as string, args.options.get('node') as string, args.options.get('out') as string, io),
+  },
 ];
 
 /** The help text: every command with its synopsis and description, and the exit codes. */
@@ -78,8 +125,9 @@ export function usage(): string {
     '  twinledger --help',
     '      Prints this text.',
     '',
-    `Exit codes: ${ExitCode.ok} valid, or done; ${ExitCode.invalid} invalid; ${ExitCode.usage} wrong usage, a file that cannot be read or`,
-    `written, or a malformed consortium file; ${ExitCode.internal} internal error.`,
+    `Exit codes: ${ExitCode.ok} valid, or done; ${ExitCode.invalid} invalid (or rejected, not found, unhealthy); ${ExitCode.usage} wrong usage,`,
+    `a file that cannot be read or written, a malformed consortium file, or input a node refused;`,
+    `${ExitCode.unreachable} no ledger node gave a usable answer; ${ExitCode.internal} internal error.`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -96,7 +144,9 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
   }
   try {
     const command = findCommand(argv);
-    const args = parseArguments(command.words.join(' '), argv.slice(command.words.length), command.arguments);
+    const name = command.words.join(' ');
+    const words = argv.slice(command.words.length);
+    const args = command.parse === undefined ? parseArguments(name, words, command.arguments) : command.parse(name, words);
     return await command.run(args, { io, verifier: options.verifier ?? createNodeCryptoVerifier() });
   } catch (error: unknown) {
     if (error instanceof UsageError) {
