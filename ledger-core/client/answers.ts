@@ -74,7 +74,8 @@ export interface NodeStatus {
   /** The etcd revision it has applied through. */
   readonly appliedRevision: number;
   readonly treeSize: number;
-  readonly blockHash: string;
+  /** Hex hash of the block at `height`; null before the first block. */
+  readonly blockHash: string | null;
   readonly etcd: { readonly reachable: boolean };
   readonly peers: readonly NodePeer[];
   readonly alarms: readonly NodeAlarm[];
@@ -154,13 +155,16 @@ export function checkPending(value: unknown, txId: string): Pending {
 export function checkNodeStatus(value: unknown): NodeStatus {
   const answer = record(value, 'status');
   const etcd = record(answer['etcd'], 'status "etcd"');
+  const height = whole(answer, 'height', 0);
+  // A node with no block yet has no block hash to give; from block 1 on it must give one.
+  const blockHashValue = height === 0 && answer['blockHash'] === null ? null : hexHash(answer, 'blockHash');
   return {
     node: text(answer, 'node', statusTextLengthMax, 1),
-    height: whole(answer, 'height', 0),
+    height,
     qcHeight: whole(answer, 'qcHeight', 0),
     appliedRevision: whole(answer, 'appliedRevision', 0),
     treeSize: whole(answer, 'treeSize', 0),
-    blockHash: hexHash(answer, 'blockHash'),
+    blockHash: blockHashValue,
     etcd: { reachable: boolean(etcd, 'reachable') },
     peers: list(answer, 'peers').map((entry, index) => {
       const peer = record(entry, `status peers[${index}]`);

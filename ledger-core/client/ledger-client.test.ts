@@ -292,6 +292,15 @@ describe('reads', () => {
     expect(await rejection(ledgerClient([b.url]).block(1))).toMatchObject({ name: 'LedgerResponseError', message: expect.stringMatching(/asked for block 1, got block 2/) });
   });
 
+  it('a node without blocks may give a null block hash; from block 1 on it may not', async () => {
+    const body = { node: 'acme.example/node', height: 0, qcHeight: 0, appliedRevision: 0, treeSize: 0, blockHash: null, etcd: { reachable: true }, peers: [], alarms: [] };
+    const empty = await node(() => ({ status: 200, body }));
+    const lying = await node(() => ({ status: 200, body: { ...body, height: 1 } }));
+    const [fresh, wrong] = await ledgerClient([empty.url, lying.url]).status();
+    expect(fresh).toMatchObject({ ok: true, status: { height: 0, blockHash: null } });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'RESPONSE_MALFORMED', message: '"blockHash" must be 64 lowercase hex digits' } });
+  });
+
   it('status reports every node, reachable or not, in the order given', async () => {
     const a = await node(ledgerNode(ledger));
     const refused = await refusingUrl();

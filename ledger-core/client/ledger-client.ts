@@ -43,8 +43,8 @@ import { createFetchTransport, createNodeHttpTransport, TransportError, type Htt
 export const requestTimeoutMsDefault = 10_000;
 /** How long a node holds a submission for its receipt when the caller does not say (the API's default). */
 export const submitWaitMsDefault = 30_000;
-/** Longest `waitMs` a caller may ask a node to hold a submission. */
-export const submitWaitMsMax = 300_000;
+/** Longest `waitMs` a caller may ask a node to hold a submission; what a node accepts by default. */
+export const submitWaitMsMax = 120_000;
 /** Sockets per node when none is given. */
 export const socketsPerNodeDefault = 8;
 /** Most nodes one client talks to; a consortium of this many members is already unusually large. */
