@@ -49,9 +49,10 @@ export async function fetchBlockFromPeers(
         onPeerError?.(peer.name, `answer of ${declared} bytes`);
         continue;
       }
-      const answer = (await response.json()) as { hash?: unknown; record?: unknown; qc?: unknown };
+      // Parsed here rather than by `response.json()`: the objects must come from this realm for the canonical checks.
+      const answer = JSON.parse(await response.text()) as { hash?: unknown; record?: unknown; qc?: unknown };
       if (typeof answer.qc !== 'string' || typeof answer.hash !== 'string') continue;
-      const record = decodeBlockRecord(canonicalBytes(answer.record as never));
+      const record = decodeBlockRecord(canonicalBytes(answer.record));
       return { peer: peer.name, hash: answer.hash, record, qc: answer.qc };
     } catch (error: unknown) {
       onPeerError?.(peer.name, error instanceof Error ? error.message : String(error));
