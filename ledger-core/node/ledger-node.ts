@@ -16,7 +16,7 @@ import type { ContractRegistry } from '../contracts/registry.js';
 import { checkBlockRecord, type BlockRecord } from '../execution/build-block.js';
 import { compactOrderingLog } from '../ordering/compaction.js';
 import { LogCompactedError, OrderingBackpressureError, OrderingError } from '../ordering/errors.js';
-import { orderingKeys, orderingPrefix, prefixRangeEnd, sigKey, type OrderingKeys } from '../ordering/keys.js';
+import { appliedKey, orderingKeys, orderingPrefix, prefixRangeEnd, sigKey, type OrderingKeys } from '../ordering/keys.js';
 import { orderingLimitsDefault, type OrderingLimits } from '../ordering/limits.js';
 import { Sequencer } from '../ordering/sequencer.js';
 import type { OrderedBlock, SignatureEvent } from '../ordering/types.js';
@@ -87,6 +87,9 @@ const signatureRetriesMax = 5;
 const verifierEntriesMax = 65_536;
 const pendingMsMax = 300_000;
 const startupSignatureHeightsMax = 4_096;
+/** How often the node checks that etcd still has a quorum, and how long one check may take. */
+const etcdProbeIntervalMs = 1_000;
+const etcdProbeTimeoutMs = 1_500;
 
 export class LedgerNode {
   readonly name: string;
@@ -108,6 +111,7 @@ export class LedgerNode {
   private stopping = false;
   private halted = false;
   private etcdReachable = true;
+  private probingEtcd = false;
   private appliedPublished = 0;
   private compacting = false;
   /** revisionLast of recent blocks, for the applied revision of the QC height; pruned below it. */
@@ -434,6 +438,7 @@ export class LedgerNode {
     this.timers.push(setInterval(() => void this.publishApplied(), publishEveryMs));
     this.timers.push(setInterval(() => void this.compact(), this.options.compactionIntervalMs ?? 5_000));
     this.timers.push(setInterval(() => void this.pollPeers(), 2_000));
+    this.timers.push(setInterval(() => void this.probeEtcd(), etcdProbeIntervalMs));
     this.timers.push(setInterval(() => this.waiters.expire(Date.now()), 10_000));
     for (const timer of this.timers) timer.unref();
   }
@@ -583,6 +588,23 @@ export class LedgerNode {
       this.metrics.etcdErrors.inc({ operation: 'compact' });
     } finally {
       this.compacting = false;
+    }
+  }
+
+  /**
+   * A linearizable read needs a quorum, so it fails when etcd has lost one; the writes the node makes are
+   * not enough to tell, since a node with nothing to write would report a dead etcd as reachable.
+   */
+  private async probeEtcd(): Promise<void> {
+    if (this.stopping || this.probingEtcd) return;
+    this.probingEtcd = true;
+    try {
+      await this.etcd.kv.range({ key: Buffer.from(appliedKey(this.keys, this.name)) }, { deadline: Date.now() + etcdProbeTimeoutMs });
+      this.etcdReachable = true;
+    } catch {
+      this.etcdReachable = false;
+    } finally {
+      this.probingEtcd = false;
     }
   }
 
