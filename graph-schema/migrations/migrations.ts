@@ -1,0 +1,68 @@
+/**
+ * The graph's schema as ordered migrations. Each one is a list of idempotent statements (`IF NOT
+ * EXISTS`, `MERGE`), so a migration interrupted after some statements is simply run again. Ids sort in
+ * application order; a released migration is never edited, a change is a new migration.
+ *
+ * Every key the projection MERGEs on has a uniqueness constraint (which is also its index); every
+ * property a query or trace looks up by has an index; `txId` is indexed on every projected label so
+ * "which nodes did this transaction make" (provenance) is one index seek.
+ */
+import { genesisPrevHash } from '@twinledger/ledger-core/chain';
+
+export interface Migration {
+  /** `NNN-what`, sorted in application order. */
+  readonly id: string;
+  readonly statements: readonly string[];
+}
+
+/** The id of the one projection checkpoint node: the projected height and block hash of the ledger. */
+export const projectionCheckpointId = 'ledger';
+
+/** Labels the projection writes, each with the property that keys it. */
+export const projectedLabelKeys = {
+  Organization: 'id',
+  Note: 'key',
+  NoteVersion: 'id',
+  Device: 'did',
+} as const;
+
+export type ProjectedLabel = keyof typeof projectedLabelKeys;
+
+/** Labels that are bookkeeping, not projection: a rebuild keeps Migration and resets the checkpoint. */
+export const bookkeepingLabels = ['Migration', 'ProjectionCheckpoint'] as const;
+
+function uniqueKey(label: string, property: string): string {
+  return `CREATE CONSTRAINT ${label.toLowerCase()}_${property.toLowerCase()}_unique IF NOT EXISTS FOR (n:${label}) REQUIRE n.${property} IS UNIQUE`;
+}
+
+function index(label: string, property: string): string {
+  return `CREATE INDEX ${label.toLowerCase()}_${property.toLowerCase()} IF NOT EXISTS FOR (n:${label}) ON (n.${property})`;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: '001-bookkeeping',
+    statements: [
+      uniqueKey('Migration', 'id'),
+      uniqueKey('ProjectionCheckpoint', 'id'),
+      // The checkpoint starts before block 1: height 0, the genesis predecessor hash, an empty tree.
+      `MERGE (c:ProjectionCheckpoint {id: '${projectionCheckpointId}'})
+       ON CREATE SET c.height = 0, c.blockHash = '${genesisPrevHash}', c.headerJson = null, c.treeSize = 0, c.frontier = []`,
+    ],
+  },
+  {
+    id: '002-identity',
+    statements: [
+      uniqueKey('Organization', 'id'),
+      index('Organization', 'did'),
+      index('Organization', 'status'),
+      index('Organization', 'txId'),
+      uniqueKey('Device', 'did'),
+      index('Device', 'txId'),
+    ],
+  },
+  {
+    id: '003-notes',
+    statements: [uniqueKey('Note', 'key'), index('Note', 'writer'), index('Note', 'txId'), uniqueKey('NoteVersion', 'id'), index('NoteVersion', 'txId')],
+  },
+];

@@ -1,0 +1,5 @@
+/** The event → Cypher projection: one handler table per domain and the registry that joins them. */
+export * from './types.js';
+export * from './organization.js';
+export * from './note.js';
+export * from './registry.js';
