@@ -3,6 +3,7 @@
  * height, the same event always gives the same statements, a malformed field is refused with
  * BAD_EVENT_FIELD, and an unknown event type is refused with UNKNOWN_EVENT_TYPE instead of skipped.
  */
+import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import { mergeHandlerTables, noteHandlers, projectEvent, ProjectionError, ProjectionErrorCode, type ProjectionContext } from './index.js';
 
 const context: ProjectionContext = { txId: 'ab'.repeat(32), height: 7, position: 2, eventIndex: 0, ledgerTimeMs: 1_700_000_000_000, blockHash: 'cd'.repeat(32) };
@@ -19,7 +20,7 @@ function refusal(run: () => unknown): ProjectionError {
 
 describe('projection handlers', () => {
   it('stamps every organisation statement with txId and height', () => {
-    const events = [
+    const events: LedgerEvent[] = [
       { type: 'OrganizationRegistrationRequested', id: 'acme', name: 'Acme', did: 'did:key:z6Mk' },
       { type: 'OrganizationApproved', id: 'acme', approver: 'alpha-industries', approvalCount: 1, quorum: 2 },
       { type: 'OrganizationRegistered', id: 'acme', name: 'Acme', did: 'did:key:z6Mk', approvals: ['alpha-industries', 'beta-logistics'] },
@@ -44,7 +45,7 @@ describe('projection handlers', () => {
   });
 
   it('refuses malformed fields with BAD_EVENT_FIELD', () => {
-    const bad = [
+    const bad: LedgerEvent[] = [
       { type: 'NoteWritten', key: 'k1', value: 1, version: 0, writer: 'w' },
       { type: 'NoteWritten', key: 'k1', version: 1, writer: 'w' },
       { type: 'NoteWritten', key: '', value: 1, version: 1, writer: 'w' },
