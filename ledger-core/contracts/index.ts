@@ -9,4 +9,7 @@ export * from './identifiers.js';
 export { ContractInvariantError } from './invariant.js';
 export * from './organization.js';
 export * from './asset-note.js';
+export * from './delegation.js';
+export * from './device.js';
+export * from './access.js';
 export * from './standard.js';

@@ -24,7 +24,20 @@ function codeOf(action: () => void): ContractRegistryErrorCode | 'none' {
 describe('ContractRegistry', () => {
   it('holds the standard contracts', () => {
     const registry = createStandardRegistry();
-    expect(registry.types()).toEqual(['asset.note', 'organization.approve', 'organization.register']);
+    expect(registry.types()).toEqual([
+      'access.event',
+      'access.grant',
+      'access.revoke',
+      'asset.note',
+      'delegation.grant',
+      'delegation.revoke',
+      'device.register',
+      'device.report',
+      'device.transferAccept',
+      'device.transferOffer',
+      'organization.approve',
+      'organization.register',
+    ]);
     expect(registry.contractFor('organization.approve')?.name).toBe('organization');
     expect(registry.contractFor('asset.erase')).toBeUndefined();
   });

@@ -4,11 +4,14 @@
  * every member must deploy before the first transaction of its types is ordered.
  */
 import type { Contract } from './contract.js';
+import { accessContract } from './access.js';
 import { assetNoteContract } from './asset-note.js';
+import { delegationContract } from './delegation.js';
+import { deviceContract } from './device.js';
 import { organizationContract } from './organization.js';
 import { createContractRegistry, type ContractRegistry } from './registry.js';
 
-export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract];
+export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract];
 
 /** A fresh registry holding `standardContracts`. */
 export function createStandardRegistry(): ContractRegistry {

@@ -54,7 +54,7 @@ function threeBlockLedger(): MemoryLedger {
       note(alpha, 'a', 3, 2, 1),
       signedTransaction(mallory, 'organization.register', { id: 'mallory', name: 'Mallory' }, at(2), 'r'),
       { tx: forged.tx, signature: base64urlnopad.encode(mallory.signer.sign(transactionBytes(forged.tx))) },
-      signedTransaction(alpha, 'device.register', {}, at(2), 'd'),
+      signedTransaction(alpha, 'unhandled.operation', {}, at(2), 'd'),
       note(beta, 'b', 2, 2),
     ],
     at(2),

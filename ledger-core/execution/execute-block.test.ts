@@ -192,7 +192,7 @@ describe('skipped transactions', () => {
 
 describe('outcomes and writes', () => {
   it('rejects a type no contract handles', () => {
-    expect(outcomes(execute([tx(alpha, 'device.register', {})]))).toEqual(['rejected UNKNOWN_TYPE']);
+    expect(outcomes(execute([tx(alpha, 'unhandled.operation', {})]))).toEqual(['rejected UNKNOWN_TYPE']);
   });
 
   it('lets later transactions see earlier writes and deletions, and a rejection write nothing', () => {
