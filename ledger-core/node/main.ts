@@ -2,9 +2,10 @@
  * The ledger node process. Prints exactly one line on stdout when it serves:
  *   twinledger-ledger-node ready <name> http://127.0.0.1:<port> height <h>
  * Stops cleanly on SIGTERM / SIGINT (the current block finishes, stores close, exit 0). Bad arguments
- * or unusable data print one line on stderr and exit 2 / 1.
+ * or unusable data print one line on stderr and exit 2 / 1. LEDGER_CPU_PROFILE_DIR: see cpu-profile.ts.
  */
 import { parseNodeArgs, ArgsError } from './args.js';
+import { startCpuProfile } from './cpu-profile.js';
 import { createHttpApi } from './http-api.js';
 import { LedgerNode } from './ledger-node.js';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const profile = startCpuProfile(process.env.LEDGER_CPU_PROFILE_DIR, args.name);
   let node: LedgerNode;
   try {
     node = await LedgerNode.open({
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     stopping = true;
     await api.close();
     await node.close();
+    await profile?.stop();
     process.exit(code);
   }
   process.on('SIGTERM', () => void shutdown(0));
