@@ -15,13 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
 import fc from 'fast-check';
-import { blockHash, genesisPrevHash, type BlockHeader } from './block.js';
-import { formatCheckpoint } from './checkpoint.js';
-import { didKeyFromPublicKey } from './did-key.js';
+import type { BlockHeader } from './block.js';
 import { createPortableSigner, createPortableVerifier, type Ed25519Verifier } from './ed25519.js';
-import { createNodeCryptoSigner, createNodeCryptoVerifier } from './ed25519-node.js';
-import { eventsHash, leafData, type LedgerLeaf, type TransactionOutcome } from './leaf.js';
-import { AppendOnlyTree } from './merkle/append-only-tree.js';
+import { createNodeCryptoVerifier } from './ed25519-node.js';
+import { eventsHash, type LedgerLeaf, type TransactionOutcome } from './leaf.js';
 import { bytesToHex } from '@noble/hashes/utils';
 import {
   buildProofBundle,
@@ -36,62 +33,34 @@ import {
   type ProofBundleVerification,
 } from './proof-bundle.js';
 import type { Consortium } from './quorum.js';
-import { formatNote, noteSignerKey, parseNote, signNote, type NoteSignature, type NoteSignerKey } from './signed-note.js';
-import { signTransaction, transactionId } from './transaction.js';
+import { formatNote, parseNote, signNote, type NoteSignature, type NoteSignerKey } from './signed-note.js';
+import {
+  buildFixtureLedger,
+  bundleFor as fixtureBundle,
+  checkpointText,
+  consortiumOf,
+  fixtureMembers,
+  headerAt as headerAtOf,
+  heightOf as heightOfIn,
+  outsider,
+  seed,
+} from './testing/fixture-ledger.js';
+import { transactionId } from './transaction.js';
 import { allPassed, runVectors } from './vector-report.js';
 
 // Fixed seeds rather than fresh keys, so a failing property run reproduces from its fast-check seed.
-const origin = 'twinledger.example/consortium';
-const [acme, bolt, cast] = ['acme.example/node', 'bolt.example/node', 'cast.example/node'].map((name, index) =>
-  noteSignerKey(name, createNodeCryptoSigner(new Uint8Array(32).fill(index + 21))),
-) as [NoteSignerKey, NoteSignerKey, NoteSignerKey];
-const outsider = noteSignerKey('mallory.example/node', createNodeCryptoSigner(new Uint8Array(32).fill(99)));
-const consortium: Consortium = { origin, members: [acme, bolt, cast].map((key) => ({ name: key.keyName, publicKey: key.publicKey })) };
+const [acme, bolt, cast] = fixtureMembers(21);
+const consortium: Consortium = consortiumOf([acme, bolt, cast]);
 
 // The ledger: blocks of 3, 2 and 4 leaves. Leaf 4 (block 2) is rejected; the others are accepted.
-const client = createPortableSigner(new Uint8Array(32).fill(50));
-const clientDid = didKeyFromPublicKey(client.publicKey);
-const blockSizes = [3, 2, 4];
-const leaves: LedgerLeaf[] = [];
-const headers: BlockHeader[] = [];
-const tree = new AppendOnlyTree();
-for (const [blockIndex, size] of blockSizes.entries()) {
-  for (let index = 0; index < size; index++) {
-    const n = leaves.length;
-    const tx = signTransaction({ v: 1, type: 'device.register', payload: { serial: `SN-${n}` }, signer: clientDid, nonce: `n-${n}`, time: 1_767_225_600_000 + n }, client);
-    const leaf: LedgerLeaf =
-      n === 4 ? { tx, outcome: { status: 'rejected', code: 'DEVICE_EXISTS', reason: 'serial SN-4 is already registered' } } : { tx, outcome: { status: 'accepted', eventsHash: eventsHash([{ type: 'DeviceRegistered', serial: `SN-${n}` }]) } };
-    leaves.push(leaf);
-    tree.appendLeaf(leafData(leaf));
-  }
-  const previous = headers[blockIndex - 1];
-  headers.push({
-    v: 1,
-    height: blockIndex + 1,
-    prevHash: previous === undefined ? genesisPrevHash : blockHash(previous),
-    timeMs: 1_767_225_600_000 + 1_000 * blockIndex,
-    revisionFirst: 10 * blockIndex + 1,
-    revisionLast: 10 * blockIndex + 5,
-    txCount: size,
-    treeSize: tree.treeSize,
-    rootHash: bytesToHex(tree.root()),
-  });
-}
-const headerAt = (height: number): BlockHeader => headers[height - 1] as BlockHeader;
-const heightOf = (leafIndex: number): number => headers.findIndex((header) => leafIndex < header.treeSize) + 1;
-const checkpointText = (header: BlockHeader): string =>
-  formatCheckpoint({ origin, treeSize: header.treeSize, rootHash: Buffer.from(header.rootHash, 'hex'), blockHeight: header.height, blockHash: Buffer.from(blockHash(header), 'hex') });
+const ledger = buildFixtureLedger({ blockSizes: [3, 2, 4], rejectedLeaf: 4, client: createPortableSigner(seed(50)) });
+const { leaves, headers, tree } = ledger;
+const headerAt = (height: number): BlockHeader => headerAtOf(ledger, height);
+const heightOf = (leafIndex: number): number => heightOfIn(ledger, leafIndex);
 
 /** The bundle a node would serve for `leafIndex` against the checkpoint of `checkpointHeight`. */
 function bundleFor(leafIndex: number, checkpointHeight = heightOf(leafIndex), signers: readonly NoteSignerKey[] = [acme, bolt]): ProofBundle {
-  const checkpointHeader = headerAt(checkpointHeight);
-  return buildProofBundle({
-    leaf: leaves[leafIndex] as LedgerLeaf,
-    leafIndex,
-    inclusionProof: tree.inclusionProof(leafIndex, checkpointHeader.treeSize),
-    checkpoint: signNote(checkpointText(checkpointHeader), signers),
-    headers: headers.slice(heightOf(leafIndex) - 1, checkpointHeight),
-  });
+  return fixtureBundle(ledger, leafIndex, signers, checkpointHeight);
 }
 
 type JsonPath = ReadonlyArray<string | number>;
