@@ -390,6 +390,7 @@ function applyEvent(call: ContractCall, state: StateView, { payload, device }: {
         ledgerAllowed: ledger.allowed,
         ledgerReason: ledger.reason,
         grantTxId: ledger.grantTxId ?? null,
+        revokeTxId: ledger.revokeTxId ?? null,
       },
     ],
   };
