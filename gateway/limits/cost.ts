@@ -1,0 +1,43 @@
+/**
+ * Cost limit. Each field costs 1; a field with a `first` or `last` argument (a Relay connection
+ * page) multiplies the cost of its selection by the page size: a literal is taken as given (capped
+ * at `connectionPageSizeMax`), a variable is assumed to be the worst case, `connectionPageSizeMax`.
+ * Refuses with `QUERY_TOO_COSTLY`. Introspection is not counted.
+ */
+import type { FieldNode, ValidationRule } from 'graphql';
+import { foldSelections, isIntrospectionRoot } from './fragments.js';
+import { LimitRefusal } from './limit-refusal.js';
+
+export const queryCostMaxDefault = 5_000;
+/** The largest page a subgraph serves; requests for more are clamped by the subgraph. */
+export const connectionPageSizeMax = 100;
+
+function pageSize(field: FieldNode): number {
+  for (const argument of field.arguments ?? []) {
+    if (argument.name.value !== 'first' && argument.name.value !== 'last') continue;
+    if (argument.value.kind === 'IntValue') {
+      const size = Number.parseInt(argument.value.value, 10);
+      return Number.isFinite(size) ? Math.max(1, Math.min(size, connectionPageSizeMax)) : connectionPageSizeMax;
+    }
+    if (argument.value.kind === 'Variable') return connectionPageSizeMax;
+  }
+  return 1;
+}
+
+/** Requires: `queryCostMax` ≥ 1. */
+export function queryCostRule(queryCostMax: number): ValidationRule {
+  if (!Number.isInteger(queryCostMax) || queryCostMax < 1) throw new RangeError('queryCostMax must be an integer ≥ 1');
+  const saturation = queryCostMax + 1;
+  return (context) => ({
+    OperationDefinition(node) {
+      const cost = foldSelections<number>(node.selectionSet, (name) => context.getFragment(name), {
+        empty: 0,
+        field: (field, inner) => (isIntrospectionRoot(field) ? 0 : Math.min(saturation, 1 + pageSize(field) * inner)),
+        combine: (left, right) => Math.min(saturation, left + right),
+      });
+      if (cost > queryCostMax) {
+        context.reportError(new LimitRefusal('cost', `Query cost exceeds the limit of ${queryCostMax}.`, node));
+      }
+    },
+  });
+}
