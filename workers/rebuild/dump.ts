@@ -6,7 +6,7 @@
  */
 import { canonicalize, type JsonValue } from '@twinledger/ledger-core/chain';
 import { fromNeo4j, stringsFromNeo4j } from '@twinledger/graph-schema';
-import type { Driver } from 'neo4j-driver';
+import neo4j, { type Driver } from 'neo4j-driver';
 import { invariant } from '../invariant.js';
 
 /** Most nodes or relationships a dump reads; a bigger graph is refused rather than read into memory. */
@@ -23,7 +23,7 @@ export async function dumpGraph(driver: Driver): Promise<string> {
     `MATCH (n) WHERE NOT n:Migration
      WITH n LIMIT $limit
      RETURN labels(n) AS labels, properties(n) AS properties`,
-    { limit: dumpItemsMax + 1 },
+    { limit: neo4j.int(dumpItemsMax + 1) },
     { routing: 'READ' },
   );
   invariant(nodes.records.length <= dumpItemsMax, `the graph has more than ${dumpItemsMax} nodes`);
@@ -31,7 +31,7 @@ export async function dumpGraph(driver: Driver): Promise<string> {
     `MATCH (a)-[r]->(b)
      WITH a, r, b LIMIT $limit
      RETURN type(r) AS type, labels(a) AS fromLabels, properties(a) AS fromProperties, labels(b) AS toLabels, properties(b) AS toProperties, properties(r) AS properties`,
-    { limit: dumpItemsMax + 1 },
+    { limit: neo4j.int(dumpItemsMax + 1) },
     { routing: 'READ' },
   );
   invariant(relationships.records.length <= dumpItemsMax, `the graph has more than ${dumpItemsMax} relationships`);

@@ -1,0 +1,212 @@
+/**
+ * The projection end to end, against the run's three ledger nodes and a Neo4j of this file's own (the
+ * tests drop the graph and its schema): migrations apply once and are idempotent; projecting the
+ * QC'd blocks gives the organisation and note nodes with the txId and height that made them; a
+ * projector aborted between batches, or crashed at each named fault point of its commit path, and then
+ * restarted applies no event twice and misses none (every NoteWritten on the ledger is exactly one
+ * NoteVersion, every node and relationship is stamped); and dropping the graph and rebuilding gives a
+ * canonical dump identical to the one before.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { transactionId } from '@twinledger/ledger-core/chain';
+import { buildTransaction, LedgerClient, transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
+import { loadConsortium, loadMemberKeys, type LoadedConsortium } from '@twinledger/ledger-core/node/bootstrap';
+import { applyMigrations, noteVersionId, fromNeo4j } from '@twinledger/graph-schema';
+import { startNeo4j, type Neo4jService } from '@twinledger/tools';
+import neo4j, { type Driver } from 'neo4j-driver';
+import { dropProjectedGraph, dumpGraph, faultAt, InjectedFaultError, Projector, projectorFaultPoints, rebuildGraph, type ProjectorOptions } from './index.js';
+
+jest.setTimeout(300_000);
+
+const ledgerUrls = (process.env.LEDGER_URLS ?? '').split(',').filter((url) => url.length > 0);
+let dataDir: string;
+let neo4jService: Neo4jService;
+let driver: Driver;
+let loaded: LoadedConsortium;
+let client: LedgerClient;
+let organizationId: string;
+let noteKey: string;
+
+async function submit(draft: { type: string; payload: Parameters<typeof buildTransaction>[0]['payload'] }, key: Parameters<typeof transactionSigner>[0]): Promise<Receipt> {
+  const { signed } = buildTransaction(draft, key);
+  const answer = await client.submit(signed, { waitMs: 60_000 });
+  if (answer.status === 'pending') throw new Error(`transaction ${answer.txId} still pending`);
+  return answer;
+}
+
+async function qcHeight(): Promise<number> {
+  const statuses = await client.status();
+  return Math.min(...statuses.map((result) => (result.ok ? result.status.qcHeight : Number.MAX_SAFE_INTEGER)));
+}
+
+function projectorOptions(overrides: Partial<ProjectorOptions>): ProjectorOptions {
+  return { driver, ledgerUrls, consortium: loaded.consortium, genesis: loaded.genesis, backoffMsFirst: 20, backoffMsMax: 200, ...overrides };
+}
+
+/** Empties the graph, schema included, so migrations start from nothing. */
+async function dropEverything(): Promise<void> {
+  await driver.executeQuery('MATCH (n) DETACH DELETE n');
+  const constraints = await driver.executeQuery('SHOW CONSTRAINTS YIELD name RETURN name');
+  for (const record of constraints.records) await driver.executeQuery(`DROP CONSTRAINT \`${String(record.get('name'))}\` IF EXISTS`);
+  const indexes = await driver.executeQuery("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name");
+  for (const record of indexes.records) await driver.executeQuery(`DROP INDEX \`${String(record.get('name'))}\` IF EXISTS`);
+}
+
+async function count(cypher: string, parameters: Record<string, unknown> = {}): Promise<number> {
+  const result = await driver.executeQuery(cypher, parameters);
+  const value = fromNeo4j(result.records[0]?.get('count'));
+  if (typeof value !== 'number') throw new Error(`no count from ${cypher}`);
+  return value;
+}
+
+/**
+ * Compares the graph with blocks 1..heightLast: every NoteWritten is exactly one NoteVersion made by its
+ * transaction, the graph has no other versions, and every projected node and relationship is stamped.
+ * Returns every mismatch, not only the first.
+ */
+async function graphAgainstLedger(heightLast: number): Promise<string[]> {
+  const expected = new Map<string, string>();
+  for (let height = 1; height <= heightLast; height++) {
+    const block = await client.block(height);
+    for (const entry of block.record.entries) {
+      for (const event of entry.events) {
+        if (event.type === 'NoteWritten') expected.set(noteVersionId(String(event['key']), Number(event['version'])), transactionId(entry.tx.tx));
+      }
+    }
+  }
+  const result = await driver.executeQuery('MATCH (v:NoteVersion) RETURN v.id AS id, v.txId AS txId, v.height AS height');
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const record of result.records) {
+    const id = String(record.get('id'));
+    if (seen.has(id)) problems.push(`${id} twice`);
+    seen.add(id);
+    if (expected.get(id) !== record.get('txId')) problems.push(`${id} has txId ${String(record.get('txId'))}, the ledger says ${String(expected.get(id))}`);
+  }
+  for (const id of expected.keys()) if (!seen.has(id)) problems.push(`${id} missing`);
+  const unstamped = await count('MATCH (n) WHERE NOT n:Migration AND NOT n:ProjectionCheckpoint AND (n.txId IS NULL OR n.height IS NULL OR n.createdTxId IS NULL) RETURN count(n) AS count');
+  if (unstamped > 0) problems.push(`${unstamped} nodes without txId/height`);
+  const unstampedRelationships = await count('MATCH ()-[r]->() WHERE r.txId IS NULL OR r.height IS NULL RETURN count(r) AS count');
+  if (unstampedRelationships > 0) problems.push(`${unstampedRelationships} relationships without txId/height`);
+  const checkpointHeight = await count("MATCH (c:ProjectionCheckpoint {id: 'ledger'}) RETURN c.height AS count");
+  if (checkpointHeight !== heightLast) problems.push(`checkpoint at ${checkpointHeight}, expected ${heightLast}`);
+  return problems;
+}
+
+beforeAll(async () => {
+  const consortiumDir = process.env.LEDGER_CONSORTIUM_DIR;
+  if (consortiumDir === undefined || ledgerUrls.length === 0) throw new Error('the integration harness sets LEDGER_URLS and LEDGER_CONSORTIUM_DIR');
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-projection-'));
+  neo4jService = await startNeo4j(dataDir, dataDir, { heapMb: 512 });
+  driver = neo4j.driver(neo4jService.uri);
+  loaded = loadConsortium(consortiumDir);
+  client = new LedgerClient({ nodes: ledgerUrls, timeoutMs: 60_000 });
+  // An organisation asks to join and two of the three members approve it; a member writes a note
+  // three times, and a fourth write naming a stale version is rejected and must not be projected.
+  const suffix = crypto.randomBytes(4).toString('hex');
+  organizationId = `acme-${suffix}`;
+  noteKey = `projection-${suffix}`;
+  const organizationSeed = crypto.randomBytes(32);
+  const members = loaded.genesis.members.map((member) => loadMemberKeys(loaded, member.name).organizationKey);
+  const [alpha, beta] = members;
+  if (alpha === undefined || beta === undefined) throw new Error('the consortium needs two members');
+  expect((await submit({ type: 'organization.register', payload: { id: organizationId, name: 'Acme Works' } }, organizationSeed)).status).toBe('accepted');
+  expect((await submit({ type: 'organization.approve', payload: { id: organizationId } }, alpha)).status).toBe('accepted');
+  expect((await submit({ type: 'organization.approve', payload: { id: organizationId } }, beta)).status).toBe('accepted');
+  for (let version = 1; version <= 3; version++) {
+    expect((await submit({ type: 'asset.note', payload: { key: noteKey, value: { version }, expectedVersion: version - 1 } }, alpha)).status).toBe('accepted');
+  }
+  expect((await submit({ type: 'asset.note', payload: { key: noteKey, value: 'stale', expectedVersion: 1 } }, alpha)).status).toBe('rejected');
+  expect((await submit({ type: 'asset.note', payload: { key: `${noteKey}-by-acme`, value: null } }, organizationSeed)).status).toBe('accepted');
+});
+
+afterAll(async () => {
+  client?.close();
+  await driver?.close();
+  await neo4jService?.child.stop();
+  if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('migrations', () => {
+  it('apply once, record each id, and are idempotent', async () => {
+    await dropEverything();
+    const first = await applyMigrations(driver);
+    expect(first.applied).toEqual(['001-bookkeeping', '002-identity', '003-notes']);
+    const second = await applyMigrations(driver);
+    expect(second).toEqual({ applied: [], alreadyApplied: ['001-bookkeeping', '002-identity', '003-notes'] });
+    expect(await count('MATCH (m:Migration) RETURN count(m) AS count')).toBe(3);
+    expect(await count("MATCH (c:ProjectionCheckpoint {id: 'ledger'}) WHERE c.height = 0 RETURN count(c) AS count")).toBe(1);
+    const constraints = await driver.executeQuery("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = 'UNIQUENESS' RETURN labelsOrTypes[0] + '.' + properties[0] AS key ORDER BY key");
+    expect(constraints.records.map((record) => record.get('key'))).toEqual(['Device.did', 'Migration.id', 'Note.key', 'NoteVersion.id', 'Organization.id', 'ProjectionCheckpoint.id']);
+  });
+});
+
+describe('projector', () => {
+  it('projects QC-verified blocks into stamped nodes, skipping rejected transactions', async () => {
+    await dropEverything();
+    await applyMigrations(driver);
+    const heightStop = await qcHeight();
+    const projector = new Projector(projectorOptions({ heightStop }));
+    const startedMs = performance.now();
+    try {
+      expect(await projector.run()).toBe(heightStop);
+    } finally {
+      projector.close();
+    }
+    process.stdout.write(`projected ${heightStop} blocks in ${Math.round(performance.now() - startedMs)} ms\n`);
+    const organization = await driver.executeQuery('MATCH (o:Organization {id: $id}) RETURN properties(o) AS o', { id: organizationId });
+    expect(fromNeo4j(organization.records[0]?.get('o'))).toMatchObject({ status: 'active', name: 'Acme Works', approvalCount: 2, quorum: 2 });
+    expect(await count('MATCH (:Organization)-[r:APPROVED]->(:Organization {id: $id}) RETURN count(r) AS count', { id: organizationId })).toBe(2);
+    const note = await driver.executeQuery('MATCH (n:Note {key: $key}) RETURN properties(n) AS n', { key: noteKey });
+    const noteProperties = fromNeo4j(note.records[0]?.get('n'));
+    expect(noteProperties).toMatchObject({ version: 3, valueJson: '{"version":3}' });
+    expect(noteProperties).toHaveProperty('createdTxId');
+    expect(await count('MATCH (:Note {key: $key})-[:HAS_VERSION]->(v:NoteVersion) RETURN count(v) AS count', { key: noteKey })).toBe(3);
+    expect(await count("MATCH (v:NoteVersion) WHERE v.valueJson = '\"stale\"' RETURN count(v) AS count")).toBe(0);
+    expect(await graphAgainstLedger(heightStop)).toEqual([]);
+  });
+
+  it('applies every event exactly once across aborts and crashes at each fault point', async () => {
+    await dropProjectedGraph(driver);
+    const heightStop = await qcHeight();
+    // Stop between batches: abort after the first committed batch of one block.
+    const abort = new AbortController();
+    const aborted = new Projector(projectorOptions({ batchBlocksMax: 1, signal: abort.signal, onBatch: () => abort.abort() }));
+    try {
+      expect(await aborted.run()).toBe(1);
+    } finally {
+      aborted.close();
+    }
+    // Crash at each named point on its second pass: one-block batches commit one block first; the
+    // two-block batch crashes between its blocks' events. Every crash is followed by a restart.
+    for (const point of projectorFaultPoints) {
+      const batchBlocksMax = point === 'projector.after-block-events' ? 2 : 1;
+      const crashing = new Projector(projectorOptions({ batchBlocksMax, heightStop, faults: faultAt(point, 2) }));
+      try {
+        await expect(crashing.run()).rejects.toBeInstanceOf(InjectedFaultError);
+      } finally {
+        crashing.close();
+      }
+    }
+    const finishing = new Projector(projectorOptions({ batchBlocksMax: 3, heightStop }));
+    try {
+      expect(await finishing.run()).toBe(heightStop);
+    } finally {
+      finishing.close();
+    }
+    expect(await graphAgainstLedger(heightStop)).toEqual([]);
+  });
+
+  it('rebuilds a dropped graph into an identical canonical dump', async () => {
+    const heightStop = await count("MATCH (c:ProjectionCheckpoint {id: 'ledger'}) RETURN c.height AS count");
+    const before = await dumpGraph(driver);
+    expect(before).toContain(organizationId);
+    const report = await rebuildGraph({ ...projectorOptions({}), heightStop });
+    expect(report.height).toBe(heightStop);
+    expect(report.deletedNodeCount).toBeGreaterThan(0);
+    expect(await dumpGraph(driver)).toBe(before);
+  });
+});
