@@ -175,7 +175,7 @@ describe('errors', () => {
 });
 
 test('GraphQL over HTTP audits report no error', async () => {
-  const fetchWithKey = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const fetchWithKey = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const headers = new Headers(init?.headers);
     headers.set('x-api-key', partner.apiKey);
     return fetch(input, { ...init, headers });
