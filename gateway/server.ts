@@ -179,6 +179,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: development,
     hideSchemaDetailsFromClientErrors: !development,
     allowBatchedHttpRequests: false,
+    // The process entry owns signals and stops the HTTP server first.
+    stopOnTerminationSignals: false,
     // Credentials travel in headers a browser cannot send cross-origin without a preflight, so their
     // presence is the same proof of a preflight that Apollo's own CSRF headers are.
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-api-key'] },
