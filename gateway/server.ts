@@ -13,7 +13,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { authenticate, type AuthConfig } from './auth/authenticate.js';
 import { errorBody, formatGatewayError } from './errors.js';
 import { graphiqlContentSecurityPolicy, graphiqlPage } from './graphiql.js';
-import { checkSubgraphs } from './health.js';
+import { checkSubgraphs, type GatewayHealth } from './health.js';
 import type { Identity } from './identity.js';
 import { identityHeaderName, signIdentityHeader } from './identity-header.js';
 import {
@@ -36,6 +36,8 @@ export const graphqlPath = '/graphql';
 export const subgraphRequestTimeoutMsDefault = 30_000;
 /** How long `stop()` lets in-flight requests finish before closing their sockets. */
 export const stopGraceMs = 5_000;
+/** How long one round of subgraph health probes answers /health. */
+export const healthCacheMs = 1_000;
 
 export const gatewayLimitsDefault: GatewayLimits = {
   queryDepthMax: queryDepthMaxDefault,
@@ -249,12 +251,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     finish(record.outcome ?? (status < 400 ? 'ok' : 'BAD_REQUEST'));
   }
 
+  let healthProbe: { startedMs: number; result: Promise<GatewayHealth> } | null = null;
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedMs = performance.now();
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     const method = (request.method ?? 'GET').toUpperCase();
     if (url.pathname === '/health' && method === 'GET') {
-      const health = await checkSubgraphs(options.subgraphUrls);
+      // /health needs no credentials, so probes are shared for `healthCacheMs`: a flood of health
+      // requests cannot become a flood of subgraph requests.
+      if (healthProbe === null || performance.now() - healthProbe.startedMs > healthCacheMs) {
+        healthProbe = { startedMs: performance.now(), result: checkSubgraphs(options.subgraphUrls) };
+      }
+      const health = await healthProbe.result;
       return sendText(response, health.status === 'ok' ? 200 : 503, 'application/json; charset=utf-8', JSON.stringify(health));
     }
     if (url.pathname === '/metrics' && method === 'GET') {
