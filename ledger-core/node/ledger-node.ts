@@ -524,7 +524,9 @@ export class LedgerNode {
         this.metrics.qcHeight.set(qcHeight);
         this.collector.closeThrough(qcHeight);
         for (let height = qcHeightBefore + 1; height <= qcHeight; height++) this.waiters.certified(height);
-        for (const height of this.revisionLastByHeight.keys()) if (height < qcHeight) this.revisionLastByHeight.delete(height);
+        // publishApplied reads the entry at the durable QC height, which trails the QC height a little.
+        const durableHeight = this.chain.qcs.durableHeight;
+        for (const height of this.revisionLastByHeight.keys()) if (height < durableHeight) this.revisionLastByHeight.delete(height);
         return;
       }
       case 'fork': {
@@ -565,8 +567,13 @@ export class LedgerNode {
     );
   }
 
+  /**
+   * Publishes the revision through which this node needs nothing more from the log: that of the newest
+   * block whose QC, and every earlier one, is on disk. Compaction then deletes the signatures, so a QC
+   * still being flushed must not be covered.
+   */
   private async publishApplied(): Promise<void> {
-    const revision = this.revisionLastByHeight.get(this.qcHeight);
+    const revision = this.revisionLastByHeight.get(this.chain.qcs.durableHeight);
     const sequencer = this.sequencer;
     if (revision === undefined || sequencer === undefined || revision <= this.appliedPublished || this.stopping) return;
     try {
