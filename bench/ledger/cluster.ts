@@ -24,12 +24,16 @@ import { loadConsortium, loadMemberKeys } from '@twinledger/ledger-core/node/boo
 import { startEtcdCluster, startLedgerCluster, type EtcdCluster, type LedgerCluster } from '@twinledger/tools';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
 
+/** LEDGER_BENCH_MEASURE_MS and LEDGER_BENCH_CONCURRENCY (comma-separated) narrow a run while profiling. */
+const measureMsMax = 120_000;
+const concurrencyMax = 2_048;
 const warmupMs = 3_000;
-const measureMs = 15_000;
-const concurrencies = [1, 32, 256] as const;
+const measureMs = boundedWhole(process.env.LEDGER_BENCH_MEASURE_MS, 15_000, 1_000, measureMsMax);
+const concurrencies = (process.env.LEDGER_BENCH_CONCURRENCY ?? '1,32,256').split(',').map((text) => boundedWhole(text, 1, 1, concurrencyMax));
 /** Transactions signed ahead per concurrency: enough for this rate over warm-up + window. */
 const presignRatePerSecondMax = 8_000;
 const presignCountMax = Math.ceil((presignRatePerSecondMax * (warmupMs + measureMs)) / 1_000);
+
 /** How long the node may hold one submission for its receipt, and the client's deadline on top. */
 const submitWaitMs = 30_000;
 const requestTimeoutMs = submitWaitMs + 5_000;
@@ -74,6 +78,13 @@ export async function startBenchLedger(tag: string): Promise<BenchLedger> {
     await stop();
     throw error;
   }
+}
+
+function boundedWhole(text: string | undefined, fallback: number, minimum: number, maximum: number): number {
+  if (text === undefined || text.length === 0) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < minimum || value > maximum) throw new Error(`${JSON.stringify(text)} is not a whole number in ${minimum}..${maximum}`);
+  return value;
 }
 
 /** `count` signed note transactions as request bodies, signed now (not in any measured window). */
