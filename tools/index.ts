@@ -10,3 +10,4 @@ export * from './services/programs.js';
 export * from './services/redis.js';
 export * from './services/repository.js';
 export * from './services/ledger.js';
+export * from './services/projector.js';

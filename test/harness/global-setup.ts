@@ -22,7 +22,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const ownsDataDir = process.env.TWINLEDGER_TEST_DATA_DIR === undefined;
   const dataDir = process.env.TWINLEDGER_TEST_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-test-'));
-  const platform = await startPlatform({ dataDir, neo4jHeapMb: 768 });
+  // Tests that project run their own projector against a Neo4j of their own; a shared one would race them.
+  const platform = await startPlatform({ dataDir, neo4jHeapMb: 768, projector: false });
   globalThis.twinledgerHarness = { platform, dataDir, ownsDataDir };
   process.env.NEO4J_URI = platform.endpoints.neo4jUri;
   process.env.REDIS_URL = platform.endpoints.redisUrl;

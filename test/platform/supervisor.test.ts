@@ -96,7 +96,7 @@ test(
       await Promise.all([readyOrExit(first), readyOrExit(second)]);
       const firstPorts = listeningPorts(first);
       const secondPorts = listeningPorts(second);
-      // Neo4j, Redis, three etcd members and three ledger nodes each.
+      // Neo4j, Redis, three etcd members and three ledger nodes each (the projector listens nowhere).
       expect(firstPorts).toHaveLength(8);
       expect(secondPorts).toHaveLength(8);
       expect(firstPorts.filter((port) => secondPorts.includes(port))).toEqual([]);
@@ -111,7 +111,7 @@ test(
       }
     }
     const pids = [...childPids(first), ...childPids(second)];
-    expect(pids).toHaveLength(16);
+    expect(pids).toHaveLength(18);
     expect([0, 'SIGINT']).toContain(await first.exited);
     expect(await second.exited).toBe(0);
     await Promise.all([first.closed, second.closed]);

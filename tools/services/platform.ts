@@ -4,6 +4,7 @@ import type { ChildHandle } from './child.js';
 import { lockDataFolder } from './data-lock.js';
 import { ServiceStartError } from './errors.js';
 import { startLedgerCluster, type LedgerCluster } from './ledger.js';
+import { startProjector } from './projector.js';
 import { startEtcdCluster, waitForEtcdHealth, type EtcdCluster } from './etcd.js';
 import { checkNeo4jHealth, startNeo4j } from './neo4j.js';
 import { requirePrograms, type RequiredProgram } from './programs.js';
@@ -36,6 +37,8 @@ export interface Platform {
 
 export interface PlatformOptions {
   dataDir: string;
+  /** Run the projector (ledger → Neo4j). Default true. */
+  projector?: boolean;
   env?: NodeJS.ProcessEnv;
   neo4jHeapMb?: number;
   log?: (line: string) => void;
@@ -135,7 +138,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     throw failure?.reason;
   }
 
-  // The ledger nodes order through etcd, so they start once etcd is healthy.
+  // The ledger nodes order through etcd, so they start once etcd is healthy; the projector follows them.
   let ledger: LedgerCluster | undefined;
   let ledgerUrls: string[];
   try {
@@ -144,6 +147,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     } else {
       ledger = track(await startLedgerCluster({ dataDir, logDir, etcdEndpoints: etcdStart.value }));
       ledgerUrls = ledger.urls;
+    }
+    const consortiumPath = ledger?.consortiumDir ?? env.LEDGER_CONSORTIUM_DIR;
+    if ((options.projector ?? true) && consortiumPath !== undefined) {
+      children.push(track(await startProjector({ logDir, ledgerUrls, neo4jUri: neo4jStart.value, consortiumPath })));
     }
   } catch (error) {
     await stopAll().catch(() => undefined);
