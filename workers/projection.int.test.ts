@@ -5,7 +5,10 @@
  * projector aborted between batches, or crashed at each named fault point of its commit path, and then
  * restarted applies no event twice and misses none (every NoteWritten on the ledger is exactly one
  * NoteVersion, every node and relationship is stamped); and dropping the graph and rebuilding gives a
- * canonical dump identical to the one before.
+ * canonical dump identical to the one before. A device's life on the ledger (register, grants to an
+ * organisation and to the device itself, a device report and access record, a revocation, a
+ * two-party transfer, and a delegation granted and revoked) projects into the owner, history, grant,
+ * event and delegation nodes the identity subgraph reads, and survives the rebuild unchanged.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -29,6 +32,12 @@ let loaded: LoadedConsortium;
 let client: LedgerClient;
 let organizationId: string;
 let noteKey: string;
+let deviceDid: string;
+let grantTxId: string;
+let revokeTxId: string;
+let transferTxId: string;
+let delegationId: string;
+let memberOrganizationIds: string[];
 
 async function submit(draft: { type: string; payload: Parameters<typeof buildTransaction>[0]['payload'] }, key: Parameters<typeof transactionSigner>[0]): Promise<Receipt> {
   const { signed } = buildTransaction(draft, key);
@@ -96,6 +105,33 @@ async function graphAgainstLedger(heightLast: number): Promise<string[]> {
   return problems;
 }
 
+/** The device chain of beforeAll as the graph must show it. */
+async function expectDeviceChain(): Promise<void> {
+  const [alphaId, betaId] = memberOrganizationIds;
+  const device = await driver.executeQuery('MATCH (o:Organization)-[:OWNS]->(d:Device {did: $did}) RETURN o.id AS owner, properties(d) AS d', { did: deviceDid });
+  expect(device.records).toHaveLength(1);
+  expect(device.records[0]?.get('owner')).toBe(alphaId);
+  expect(fromNeo4j(device.records[0]?.get('d'))).toMatchObject({ owner: alphaId, model: 'PX-9', category: 'pump', ownerCount: 2, txId: transferTxId });
+  const history = await driver.executeQuery(
+    'MATCH (:Device {did: $did})-[h:OWNED_BY]->(o:Organization) RETURN o.id AS owner, h.ownerIndex AS ownerIndex, h.toHeight IS NULL AS open, h.endedTxId AS endedTxId ORDER BY ownerIndex',
+    { did: deviceDid },
+  );
+  expect(history.records.map((record) => [record.get('owner'), fromNeo4j(record.get('ownerIndex')), record.get('open'), record.get('endedTxId')])).toEqual([
+    [organizationId, 0, false, transferTxId],
+    [alphaId, 1, true, null],
+  ]);
+  const grant = await driver.executeQuery('MATCH (:Device {did: $did})-[:HAS_GRANT]->(g:Grant {id: $id})-[:GRANTED_TO]->(e:Organization) RETURN properties(g) AS g, e.id AS grantee', {
+    did: deviceDid,
+    id: grantTxId,
+  });
+  expect(grant.records[0]?.get('grantee')).toBe(betaId);
+  expect(fromNeo4j(grant.records[0]?.get('g'))).toMatchObject({ grantTxId, revoked: true, revokeTxId, actions: ['read'], createdTxId: grantTxId });
+  expect(await count('MATCH (:Device {did: $did})-[:HAS_GRANT]->(g:Grant)-[:GRANTED_TO]->(:Actor {did: $did}) RETURN count(g) AS count', { did: deviceDid })).toBe(1);
+  expect(await count('MATCH (:Device {did: $did})-[:REPORTED]->(r:DeviceReport {kind: "temperature"}) RETURN count(r) AS count', { did: deviceDid })).toBe(1);
+  expect(await count("MATCH (:Device {did: $did})-[:ACCESS_EVENT]->(a:AccessEvent {result: 'granted', ledgerAllowed: true}) RETURN count(a) AS count", { did: deviceDid })).toBe(1);
+  expect(await count("MATCH (:Organization {id: $alpha})-[:DELEGATED]->(g:Delegation {id: $id, status: 'revoked'})-[:TO]->(:Actor) RETURN count(g) AS count", { alpha: alphaId, id: delegationId })).toBe(1);
+}
+
 beforeAll(async () => {
   const consortiumDir = process.env.LEDGER_CONSORTIUM_DIR;
   if (consortiumDir === undefined || ledgerUrls.length === 0) throw new Error('the integration harness sets LEDGER_URLS and LEDGER_CONSORTIUM_DIR');
@@ -121,6 +157,31 @@ beforeAll(async () => {
   }
   expect((await submit({ type: 'asset.note', payload: { key: noteKey, value: 'stale', expectedVersion: 1 } }, alpha)).status).toBe('rejected');
   expect((await submit({ type: 'asset.note', payload: { key: `${noteKey}-by-acme`, value: null } }, organizationSeed)).status).toBe('accepted');
+  // The device chain: acme registers a device and grants beta `read` and the device itself `report`;
+  // the device reports and records beta's access; acme revokes beta's grant and transfers the device
+  // to alpha, offer then acceptance. Alpha delegates `access.grant` to a key and revokes it.
+  memberOrganizationIds = loaded.genesis.members.map((member) => member.organizationId);
+  const [alphaId, betaId] = memberOrganizationIds;
+  if (alphaId === undefined || betaId === undefined) throw new Error('the consortium needs two members');
+  const deviceSeed = crypto.randomBytes(32);
+  deviceDid = transactionSigner(deviceSeed).did;
+  const expiresAtMs = Date.now() + 3_600_000;
+  const accepted = async (draft: { type: string; payload: Parameters<typeof buildTransaction>[0]['payload'] }, key: Parameters<typeof transactionSigner>[0]): Promise<string> => {
+    const receipt = await submit(draft, key);
+    expect({ type: draft.type, status: receipt.status }).toEqual({ type: draft.type, status: 'accepted' });
+    return receipt.txId;
+  };
+  await accepted({ type: 'device.register', payload: { did: deviceDid, model: 'PX-9', serial: `SN-${suffix}`, category: 'pump' } }, organizationSeed);
+  grantTxId = await accepted({ type: 'access.grant', payload: { device: deviceDid, grantee: betaId, actions: ['read'], expiresAtMs } }, organizationSeed);
+  await accepted({ type: 'access.grant', payload: { device: deviceDid, grantee: deviceDid, actions: ['report'], expiresAtMs } }, organizationSeed);
+  await accepted({ type: 'device.report', payload: { kind: 'temperature', data: { celsius: 21.5 } } }, deviceSeed);
+  await accepted({ type: 'access.event', payload: { actor: betaId, action: 'read', result: 'granted', atMs: Date.now() - 1_000 } }, deviceSeed);
+  revokeTxId = await accepted({ type: 'access.revoke', payload: { grantId: grantTxId } }, organizationSeed);
+  const offerTxId = await accepted({ type: 'device.transferOffer', payload: { did: deviceDid, to: alphaId, expiresAtMs } }, organizationSeed);
+  transferTxId = await accepted({ type: 'device.transferAccept', payload: { did: deviceDid, offerTxId } }, alpha);
+  const delegateDid = transactionSigner(crypto.randomBytes(32)).did;
+  delegationId = await accepted({ type: 'delegation.grant', payload: { delegate: delegateDid, scope: ['access.grant'], expiresAtMs } }, alpha);
+  await accepted({ type: 'delegation.revoke', payload: { delegationId } }, alpha);
 });
 
 afterAll(async () => {
@@ -134,13 +195,27 @@ describe('migrations', () => {
   it('apply once, record each id, and are idempotent', async () => {
     await dropEverything();
     const first = await applyMigrations(driver);
-    expect(first.applied).toEqual(['001-bookkeeping', '002-identity', '003-notes']);
+    const ids = ['001-bookkeeping', '002-identity', '003-notes', '004-device-access'];
+    expect(first.applied).toEqual(ids);
     const second = await applyMigrations(driver);
-    expect(second).toEqual({ applied: [], alreadyApplied: ['001-bookkeeping', '002-identity', '003-notes'] });
-    expect(await count('MATCH (m:Migration) RETURN count(m) AS count')).toBe(3);
+    expect(second).toEqual({ applied: [], alreadyApplied: ids });
+    expect(await count('MATCH (m:Migration) RETURN count(m) AS count')).toBe(ids.length);
     expect(await count("MATCH (c:ProjectionCheckpoint {id: 'ledger'}) WHERE c.height = 0 RETURN count(c) AS count")).toBe(1);
     const constraints = await driver.executeQuery("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = 'UNIQUENESS' RETURN labelsOrTypes[0] + '.' + properties[0] AS key ORDER BY key");
-    expect(constraints.records.map((record) => record.get('key'))).toEqual(['Device.did', 'Migration.id', 'Note.key', 'NoteVersion.id', 'Organization.id', 'ProjectionCheckpoint.id']);
+    expect(constraints.records.map((record) => record.get('key'))).toEqual([
+      'AccessEvent.id',
+      'Actor.did',
+      'Delegation.id',
+      'Device.did',
+      'DeviceReport.id',
+      'Grant.id',
+      'Migration.id',
+      'Note.key',
+      'NoteVersion.id',
+      'Organization.id',
+      'ProjectionCheckpoint.id',
+      'TransferOffer.id',
+    ]);
   });
 });
 
@@ -167,6 +242,7 @@ describe('projector', () => {
     expect(await count('MATCH (:Note {key: $key})-[:HAS_VERSION]->(v:NoteVersion) RETURN count(v) AS count', { key: noteKey })).toBe(3);
     expect(await count("MATCH (v:NoteVersion) WHERE v.valueJson = '\"stale\"' RETURN count(v) AS count")).toBe(0);
     expect(await graphAgainstLedger(heightStop)).toEqual([]);
+    await expectDeviceChain();
   });
 
   it('applies every event exactly once across aborts and crashes at each fault point', async () => {
@@ -208,5 +284,6 @@ describe('projector', () => {
     expect(report.height).toBe(heightStop);
     expect(report.deletedNodeCount).toBeGreaterThan(0);
     expect(await dumpGraph(driver)).toBe(before);
+    await expectDeviceChain();
   });
 });

@@ -24,6 +24,12 @@ export const projectedLabelKeys = {
   Note: 'key',
   NoteVersion: 'id',
   Device: 'did',
+  TransferOffer: 'id',
+  DeviceReport: 'id',
+  Grant: 'id',
+  AccessEvent: 'id',
+  Actor: 'did',
+  Delegation: 'id',
 } as const;
 
 export type ProjectedLabel = keyof typeof projectedLabelKeys;
@@ -64,5 +70,37 @@ export const migrations: readonly Migration[] = [
   {
     id: '003-notes',
     statements: [uniqueKey('Note', 'key'), index('Note', 'writer'), index('Note', 'txId'), uniqueKey('NoteVersion', 'id'), index('NoteVersion', 'txId')],
+  },
+  {
+    // Device ownership, transfer offers, reports, access grants and events, and delegations. Grants,
+    // access events and reports are keyed by the transaction (and event) that made them; `txId` is
+    // still the last writer's stamp, indexed on every label for provenance. `grantTxId`/`revokeTxId`
+    // are indexed because a canAccess answer and an access event are proved by those transactions.
+    id: '004-device-access',
+    statements: [
+      index('Device', 'owner'),
+      index('Device', 'category'),
+      'CREATE INDEX device_model_serial IF NOT EXISTS FOR (n:Device) ON (n.model, n.serial)',
+      'CREATE INDEX owned_by_txid IF NOT EXISTS FOR ()-[r:OWNED_BY]-() ON (r.txId)',
+      'CREATE INDEX owns_txid IF NOT EXISTS FOR ()-[r:OWNS]-() ON (r.txId)',
+      uniqueKey('TransferOffer', 'id'),
+      index('TransferOffer', 'txId'),
+      index('TransferOffer', 'did'),
+      uniqueKey('DeviceReport', 'id'),
+      index('DeviceReport', 'txId'),
+      uniqueKey('Grant', 'id'),
+      index('Grant', 'txId'),
+      index('Grant', 'revokeTxId'),
+      'CREATE INDEX grant_device_grantee IF NOT EXISTS FOR (n:Grant) ON (n.device, n.grantee)',
+      uniqueKey('AccessEvent', 'id'),
+      index('AccessEvent', 'txId'),
+      'CREATE INDEX accessevent_device_height IF NOT EXISTS FOR (n:AccessEvent) ON (n.device, n.height)',
+      uniqueKey('Actor', 'did'),
+      index('Actor', 'txId'),
+      uniqueKey('Delegation', 'id'),
+      index('Delegation', 'txId'),
+      index('Delegation', 'delegate'),
+      index('Delegation', 'organization'),
+    ],
   },
 ];

@@ -2,4 +2,7 @@
 export * from './types.js';
 export * from './organization.js';
 export * from './note.js';
+export * from './device.js';
+export * from './access.js';
+export * from './delegation.js';
 export * from './registry.js';

@@ -57,9 +57,9 @@ describe('projection handlers', () => {
   });
 
   it('refuses an unknown event type instead of skipping it', () => {
-    const error = refusal(() => projectEvent({ type: 'DeviceRegistered', did: 'did:key:z' }, context));
+    const error = refusal(() => projectEvent({ type: 'DeviceBlessed', did: 'did:key:z' }, context));
     expect(error.code).toBe(ProjectionErrorCode.unknownEventType);
-    expect(error.eventType).toBe('DeviceRegistered');
+    expect(error.eventType).toBe('DeviceBlessed');
   });
 
   it('refuses two tables that handle the same event type', () => {

@@ -3,11 +3,14 @@
  * handler in its domain's file; adding a domain is one file and one line in `domainTables`.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
+import { accessHandlers } from './access.js';
+import { delegationHandlers } from './delegation.js';
+import { deviceHandlers } from './device.js';
 import { noteHandlers } from './note.js';
 import { organizationHandlers } from './organization.js';
 import { ProjectionError, ProjectionErrorCode, type CypherStatement, type EventHandler, type HandlerTable, type ProjectionContext } from './types.js';
 
-const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers];
+const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers, deviceHandlers, accessHandlers, delegationHandlers];
 
 /** One table of every handler; throws ProjectionError when two domains claim the same event type. */
 export function mergeHandlerTables(tables: readonly HandlerTable[]): ReadonlyMap<string, EventHandler> {
