@@ -5,3 +5,4 @@
 export * from './neo4j-values.js';
 export * from './migrations/index.js';
 export * from './projection/index.js';
+export * from './sdl/index.js';
