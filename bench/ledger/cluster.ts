@@ -191,11 +191,14 @@ export async function runLoad(urls: readonly string[], bodies: readonly Buffer[]
         }
       }
     });
-    const windowClosed = new Promise<void>((resolve) => setTimeout(resolve, warmupMsGiven + measureMsGiven));
-    await windowClosed;
+    // The window closes at its end, or earlier when every client has used up the pre-signed pool.
+    const settled = Promise.all(clients);
+    let windowTimer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (windowTimer = setTimeout(resolve, warmupMsGiven + measureMsGiven)))]);
+    clearTimeout(windowTimer);
+    const closedMs = performance.now();
     const after = await statusOf(urls[0] as string);
     await sampleBefore;
-    const settled = Promise.all(clients);
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, drainMsMax).unref())]);
     latenciesMs.sort((a, b) => a - b);
     const beforeCounters = before ?? { height: 0, treeSize: 0 };
@@ -204,7 +207,7 @@ export async function runLoad(urls: readonly string[], bodies: readonly Buffer[]
       latenciesMs,
       otherCount,
       exhausted,
-      elapsedMs: measureMsGiven,
+      elapsedMs: Math.max(1, Math.min(measureMsGiven, closedMs - measureFromMs)),
       blockCount: after.height - beforeCounters.height,
       txCount: after.treeSize - beforeCounters.treeSize,
     };
