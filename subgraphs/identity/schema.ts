@@ -1,0 +1,192 @@
+/**
+ * The identity subgraph's resolvers over the projected graph. Queries are one Cypher read each;
+ * entities resolved by reference and nested owners batch through per-request DataLoaders. `canAccess`
+ * runs the ledger's own pure `canAccess` over a StateView built from the projected device and grants,
+ * at the latest projected height (historical heights are refused with BAD_USER_INPUT).
+ */
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { subgraphSdl } from '@twinledger/graph-schema';
+import type { Identity } from '@twinledger/gateway';
+import type { JsonValue } from '@twinledger/ledger-core/chain';
+import { accessIndexKey, accessGrantKey, canAccess, deviceKey, type StateView } from '@twinledger/ledger-core/contracts';
+import DataLoader from 'dataloader';
+import { parse, type GraphQLSchema } from 'graphql';
+import type { Driver } from 'neo4j-driver';
+import { badUserInput, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
+import { decodeCursor, pageOf, pageSize, type Page } from '../shared/pagination.js';
+import { bigIntScalar, dateTimeScalar, didScalar, hexScalar } from '../shared/scalars.js';
+import type { SubgraphContext } from '../shared/server.js';
+import { requirePrivateRead } from '../shared/visibility.js';
+import {
+  accessEventsPage,
+  accessState,
+  devicesByDid,
+  devicesPage,
+  grantRecord,
+  grantsPage,
+  organizationsById,
+  ownershipHistories,
+  transferOffer,
+  type AccessEventRow,
+  type DeviceRow,
+  type GrantRow,
+  type OrganizationRow,
+  type OwnershipRow,
+  type TransferOfferRow,
+} from './graph.js';
+
+export const identitySubgraphName = 'identity';
+
+export interface IdentityContext extends SubgraphContext {
+  readonly driver: Driver;
+  readonly organizations: DataLoader<string, OrganizationRow | null>;
+  readonly devices: DataLoader<string, DeviceRow | null>;
+  readonly histories: DataLoader<string, OwnershipRow[]>;
+}
+
+/** The per-request context: fresh loaders, so nothing cached outlives one request. */
+export function identityContext(driver: Driver, identity: Identity): IdentityContext {
+  return {
+    identity,
+    driver,
+    organizations: new DataLoader((ids: readonly string[]) => organizationsById(driver, ids), { maxBatchSize: 100 }),
+    devices: new DataLoader((dids: readonly string[]) => devicesByDid(driver, dids), { maxBatchSize: 100 }),
+    histories: new DataLoader((dids: readonly string[]) => ownershipHistories(driver, dids), { maxBatchSize: 100 }),
+  };
+}
+
+interface PageArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
+
+/** An organisation the graph only names (a member from genesis that no block has changed yet). */
+async function organizationOrReference(context: IdentityContext, id: string): Promise<OrganizationRow> {
+  return (await context.organizations.load(id)) ?? { id, name: null, did: null, status: null, txId: '', height: 0 };
+}
+
+async function devicesConnection(context: IdentityContext, owner: string | null, args: PageArgs): Promise<Page<DeviceRow>> {
+  const size = pageSize(args.first);
+  const after = args.after === undefined || args.after === null ? null : String(decodeCursor(args.after, ['s'])[0]);
+  const rows = await devicesPage(context.driver, owner, after, size + 1);
+  for (const row of rows) context.devices.prime(row.did, row);
+  return pageOf(rows, size, (row) => [row.did]);
+}
+
+async function deviceForPrivateRead(context: IdentityContext, did: string, what: string): Promise<DeviceRow> {
+  const device = await context.devices.load(did);
+  if (device === null) throw subgraphError(SubgraphErrorCode.notFound, `no device has did ${did}`);
+  requirePrivateRead(context.identity, device.owner, what);
+  return device;
+}
+
+interface DecisionResult {
+  readonly allowed: boolean;
+  readonly reason: string;
+  readonly grant: GrantRow | null;
+  readonly revocation: GrantRow | null;
+  readonly height: number;
+}
+
+async function decideAccess(context: IdentityContext, args: { device: string; actor: string; action: string; atHeight?: number | null }): Promise<DecisionResult> {
+  if (args.actor.length === 0 || args.actor.length > 256) throw badUserInput('actor must be 1 to 256 characters');
+  const state = await accessState(context.driver, args.device, args.actor);
+  if (args.atHeight !== undefined && args.atHeight !== null && args.atHeight !== state.height) {
+    throw badUserInput(`canAccess is answered at the latest projected height (${state.height}) only; atHeight ${args.atHeight} is not served`);
+  }
+  // A partner asks about its own access or about devices it owns; analysts and regulators ask about any.
+  if (state.device !== undefined && args.actor !== context.identity.organizationId) requirePrivateRead(context.identity, state.device.owner, 'access to this device');
+  const grantsById = new Map(state.grants.map((grant) => [grant.grantTxId, grant]));
+  const indexed = state.grants.map((grant) => grant.grantTxId).reverse();
+  const view: StateView = {
+    get(key: string): JsonValue | undefined {
+      if (state.device !== undefined && key === deviceKey(args.device)) return { ...state.device };
+      if (key === accessIndexKey(args.device, args.actor)) return indexed.length === 0 ? undefined : indexed;
+      for (const grant of state.grants) if (key === accessGrantKey(grant.grantTxId)) return { ...grantRecord(grant), actions: [...grant.actions] };
+      return undefined;
+    },
+  };
+  const decision = canAccess(view, args.device, args.actor, args.action, state.ledgerTimeMs);
+  const grant = decision.grantTxId === undefined ? null : (grantsById.get(decision.grantTxId) ?? null);
+  return { allowed: decision.allowed, reason: decision.reason, grant, revocation: decision.revokeTxId === undefined ? null : grant, height: state.height };
+}
+
+const resolvers = {
+  DID: didScalar,
+  Hex: hexScalar,
+  BigInt: bigIntScalar,
+  DateTime: dateTimeScalar,
+  Query: {
+    organization: (_: unknown, args: { id: string }, context: IdentityContext) => context.organizations.load(args.id),
+    device: (_: unknown, args: { did: string }, context: IdentityContext) => context.devices.load(args.did),
+    devices: (_: unknown, args: PageArgs & { owner?: string | null }, context: IdentityContext) => devicesConnection(context, args.owner ?? null, args),
+    canAccess: (_: unknown, args: { device: string; actor: string; action: string; atHeight?: number | null }, context: IdentityContext) => decideAccess(context, args),
+    accessLog: async (_: unknown, args: PageArgs & { device: string }, context: IdentityContext): Promise<Page<AccessEventRow>> => {
+      await deviceForPrivateRead(context, args.device, 'the access log');
+      const size = pageSize(args.first);
+      const after = args.after === undefined || args.after === null ? null : decodeCursor(args.after, ['n', 'n', 'n']);
+      const key = after === null ? null : ([Number(after[0]), Number(after[1]), Number(after[2])] as const);
+      const rows = await accessEventsPage(context.driver, args.device, key, size + 1);
+      return pageOf(rows, size, (row) => [row.height, row.position, row.eventIndex]);
+    },
+  },
+  Organization: {
+    __resolveReference: (reference: { id: string }, context: IdentityContext) => context.organizations.load(reference.id),
+    status: (organization: OrganizationRow) => (organization.status === null ? null : organization.status.toUpperCase()),
+    devices: (organization: OrganizationRow, args: PageArgs, context: IdentityContext) => devicesConnection(context, organization.id, args),
+  },
+  Device: {
+    __resolveReference: (reference: { did: string }, context: IdentityContext) => context.devices.load(reference.did),
+    publicKey: (device: DeviceRow) => device.did,
+    owner: (device: DeviceRow, _: unknown, context: IdentityContext) => organizationOrReference(context, device.owner),
+    registeredAt: (device: DeviceRow) => device.registeredAtMs,
+    ownershipHistory: (device: DeviceRow, _: unknown, context: IdentityContext) => context.histories.load(device.did),
+    openTransferOffer: async (device: DeviceRow, _: unknown, context: IdentityContext): Promise<TransferOfferRow | null> => {
+      requirePrivateRead(context.identity, device.owner, 'the open transfer offer');
+      return device.openOfferTxId === null ? null : transferOffer(context.driver, device.openOfferTxId);
+    },
+    grants: async (device: DeviceRow, args: PageArgs, context: IdentityContext): Promise<Page<GrantRow>> => {
+      requirePrivateRead(context.identity, device.owner, 'grants');
+      const size = pageSize(args.first);
+      const after = args.after === undefined || args.after === null ? null : decodeCursor(args.after, ['n', 's']);
+      const rows = await grantsPage(context.driver, device.did, after === null ? null : { height: Number(after[0]), id: String(after[1]) }, size + 1);
+      return pageOf(rows, size, (row) => [row.createdHeight, row.grantTxId]);
+    },
+  },
+  Ownership: {
+    owner: (entry: OwnershipRow, _: unknown, context: IdentityContext) => organizationOrReference(context, entry.owner),
+    since: (entry: OwnershipRow) => entry.sinceMs,
+    until: (entry: OwnershipRow) => entry.untilMs,
+  },
+  TransferOffer: {
+    from: (offer: TransferOfferRow, _: unknown, context: IdentityContext) => organizationOrReference(context, offer.from),
+    to: (offer: TransferOfferRow, _: unknown, context: IdentityContext) => organizationOrReference(context, offer.to),
+    expiresAt: (offer: TransferOfferRow) => offer.expiresAtMs,
+    status: (offer: TransferOfferRow) => offer.status.toUpperCase(),
+  },
+  Grant: {
+    txId: (grant: GrantRow) => grant.grantTxId,
+    height: (grant: GrantRow) => grant.createdHeight,
+    grantor: (grant: GrantRow, _: unknown, context: IdentityContext) => organizationOrReference(context, grant.owner),
+    granteeKind: (grant: GrantRow) => grant.granteeKind.toUpperCase(),
+    expiresAt: (grant: GrantRow) => grant.expiresAtMs,
+    revoked: (grant: GrantRow) => grant.revokeTxId !== null,
+    revocation: (grant: GrantRow) => (grant.revokeTxId === null ? null : grant),
+  },
+  Revocation: {
+    txId: (grant: GrantRow) => grant.revokeTxId,
+    height: (grant: GrantRow) => grant.revokeHeight,
+    revokedBy: (grant: GrantRow, _: unknown, context: IdentityContext) => organizationOrReference(context, grant.revokedBy ?? grant.owner),
+  },
+  AccessEvent: {
+    at: (event: AccessEventRow) => event.atMs,
+    ledgerGrantTxId: (event: AccessEventRow) => event.grantTxId,
+    ledgerRevokeTxId: (event: AccessEventRow) => event.revokeTxId,
+  },
+};
+
+/** The identity subgraph's executable schema. */
+export function identitySchema(): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: parse(subgraphSdl('identity')), resolvers }]);
+}
+
