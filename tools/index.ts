@@ -11,3 +11,4 @@ export * from './services/redis.js';
 export * from './services/repository.js';
 export * from './services/ledger.js';
 export * from './services/projector.js';
+export * from './services/graphql.js';

@@ -22,8 +22,9 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const ownsDataDir = process.env.TWINLEDGER_TEST_DATA_DIR === undefined;
   const dataDir = process.env.TWINLEDGER_TEST_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-test-'));
-  // Tests that project run their own projector against a Neo4j of their own; a shared one would race them.
-  const platform = await startPlatform({ dataDir, neo4jHeapMb: 768, projector: false });
+  // Tests that project run their own projector (and the GraphQL servers over it) against a Neo4j of their
+  // own; a shared projector would race them for the graph's checkpoint.
+  const platform = await startPlatform({ dataDir, neo4jHeapMb: 768, projector: false, graphql: false });
   globalThis.twinledgerHarness = { platform, dataDir, ownsDataDir };
   process.env.NEO4J_URI = platform.endpoints.neo4jUri;
   process.env.REDIS_URL = platform.endpoints.redisUrl;

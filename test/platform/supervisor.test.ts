@@ -96,10 +96,13 @@ test(
       await Promise.all([readyOrExit(first), readyOrExit(second)]);
       const firstPorts = listeningPorts(first);
       const secondPorts = listeningPorts(second);
-      // Neo4j, Redis, three etcd members and three ledger nodes each (the projector listens nowhere).
+      // Neo4j, Redis, three etcd members and three ledger nodes each; the GraphQL line is counted apart.
       expect(firstPorts).toHaveLength(8);
       expect(secondPorts).toHaveLength(8);
       expect(firstPorts.filter((port) => secondPorts.includes(port))).toEqual([]);
+      const gatewayUrls = [first, second].map((platform) => platform.output.find((line) => line.startsWith('graphql ')));
+      expect(gatewayUrls[0]).toMatch(/^graphql http:\/\/127\.0\.0\.1:\d+\/graphql  \(demo API key: tl_/);
+      expect(gatewayUrls[0]).not.toEqual(gatewayUrls[1]);
 
       const clash = launch(process.execPath, [supervisorScript], embeddedEnv(dataDirA));
       expect(await clash.exited).toBe(1);
@@ -111,7 +114,7 @@ test(
       }
     }
     const pids = [...childPids(first), ...childPids(second)];
-    expect(pids).toHaveLength(18);
+    expect(pids).toHaveLength(24);
     expect([0, 'SIGINT']).toContain(await first.exited);
     expect(await second.exited).toBe(0);
     await Promise.all([first.closed, second.closed]);

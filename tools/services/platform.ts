@@ -4,6 +4,7 @@ import type { ChildHandle } from './child.js';
 import { lockDataFolder } from './data-lock.js';
 import { ServiceStartError } from './errors.js';
 import { startLedgerCluster, type LedgerCluster } from './ledger.js';
+import { startGraphql, type GraphqlService } from './graphql.js';
 import { startProjector } from './projector.js';
 import { startEtcdCluster, waitForEtcdHealth, type EtcdCluster } from './etcd.js';
 import { checkNeo4jHealth, startNeo4j } from './neo4j.js';
@@ -20,6 +21,9 @@ export interface PlatformEndpoints {
   ledgerUrls: string[];
   /** The consortium folder (genesis, consortium file, member keys); undefined for LEDGER_PEERS deployments. */
   consortiumDir: string | undefined;
+  /** The gateway's GraphQL URL and a demo partner API key, when the GraphQL layer runs. */
+  gatewayUrl: string | undefined;
+  demoApiKey: string | undefined;
 }
 
 export interface Platform {
@@ -39,6 +43,8 @@ export interface PlatformOptions {
   dataDir: string;
   /** Run the projector (ledger → Neo4j). Default true. */
   projector?: boolean;
+  /** Run the subgraphs and the gateway. Default true. */
+  graphql?: boolean;
   env?: NodeJS.ProcessEnv;
   neo4jHeapMb?: number;
   log?: (line: string) => void;
@@ -141,6 +147,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // The ledger nodes order through etcd, so they start once etcd is healthy; the projector follows them.
   let ledger: LedgerCluster | undefined;
   let ledgerUrls: string[];
+  let graphql: GraphqlService | undefined;
   try {
     if (env.LEDGER_PEERS !== undefined) {
       ledgerUrls = parseLedgerPeers(env.LEDGER_PEERS);
@@ -151,6 +158,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const consortiumPath = ledger?.consortiumDir ?? env.LEDGER_CONSORTIUM_DIR;
     if ((options.projector ?? true) && consortiumPath !== undefined) {
       children.push(track(await startProjector({ logDir, ledgerUrls, neo4jUri: neo4jStart.value, consortiumPath })));
+    }
+    if ((options.graphql ?? true) && consortiumPath !== undefined) {
+      const demoOrganizationId = ledger?.consortium.genesis.members[0]?.organizationId ?? 'demo';
+      graphql = await startGraphql({ dataDir, logDir, neo4jUri: neo4jStart.value, ledgerUrls, consortiumDir: consortiumPath, demoOrganizationId });
+      for (const child of graphql.children) children.push(track(child));
     }
   } catch (error) {
     await stopAll().catch(() => undefined);
@@ -164,6 +176,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       etcdEndpoints: etcdStart.value,
       ledgerUrls,
       consortiumDir: ledger?.consortiumDir,
+      gatewayUrl: graphql?.gatewayUrl,
+      demoApiKey: graphql?.demoApiKey,
     },
     children: () => [...children, ...(etcd?.children ?? []), ...(ledger?.children ?? [])],
     etcd,

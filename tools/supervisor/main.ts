@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   say(`etcd    ${endpoints.etcdEndpoints.join(',')}`);
   say(`ledger  ${endpoints.ledgerUrls.join(',')}`);
   if (endpoints.consortiumDir !== undefined) say(`consortium ${endpoints.consortiumDir}`);
+  if (endpoints.gatewayUrl !== undefined) say(`graphql ${endpoints.gatewayUrl}  (demo API key: ${endpoints.demoApiKey ?? 'none'})`);
   say(`pids    ${platform.children().map((child) => `${child.name}=${child.pid}`).join(' ')}`);
   say(`twinledger ready in ${Date.now() - startedAtMs} ms (Ctrl-C stops it)`);
 

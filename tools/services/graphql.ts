@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { startChild, type ChildHandle } from './child.js';
+import { ServiceStartError } from './errors.js';
+import { freePort } from './ports.js';
+import { repositoryRoot } from './repository.js';
+
+export interface GraphqlOptions {
+  dataDir: string;
+  logDir: string;
+  neo4jUri: string;
+  ledgerUrls: readonly string[];
+  consortiumDir: string;
+  /** The organisation the printed demo API key belongs to. */
+  demoOrganizationId: string;
+}
+
+export interface GraphqlService {
+  readonly gatewayUrl: string;
+  readonly demoApiKey: string;
+  readonly children: ChildHandle[];
+}
+
+interface GatewayFiles {
+  identityKeyPath: string;
+  identityPublicKeyPath: string;
+  apiKeyStorePath: string;
+  demoApiKey: string;
+}
+
+const subgraphNames = ['identity', 'ledger'] as const;
+
+/**
+ * Starts the identity and ledger subgraphs, then the gateway over the checked-in supergraph. The
+ * gateway's identity key and API key store live in `<dataDir>/gateway`, made on the first start.
+ */
+export async function startGraphql(options: GraphqlOptions): Promise<GraphqlService> {
+  const root = repositoryRoot();
+  const files = provision(root, path.join(options.dataDir, 'gateway'), options.demoOrganizationId);
+  const children: ChildHandle[] = [];
+  try {
+    const subgraphUrls: string[] = [];
+    await Promise.all(
+      subgraphNames.map(async (name) => {
+        const port = await freePort();
+        children.push(
+          await startChild({
+            name: `subgraph-${name}`,
+            command: process.execPath,
+            args: [
+              path.join(root, 'subgraphs', 'dist', name, 'main.js'),
+              '--port', String(port),
+              '--neo4j', options.neo4jUri,
+              '--ledger', options.ledgerUrls.join(','),
+              '--consortium', options.consortiumDir,
+              '--identity-key', files.identityPublicKeyPath,
+            ],
+            logFile: path.join(options.logDir, `subgraph-${name}.log`),
+            readyLine: new RegExp(`^twinledger-subgraph ${name} ready `),
+          }),
+        );
+        subgraphUrls.push(`${name}=http://127.0.0.1:${port}/graphql`);
+      }),
+    );
+    const gatewayPort = await freePort();
+    children.push(
+      await startChild({
+        name: 'gateway',
+        command: process.execPath,
+        args: [
+          path.join(root, 'gateway', 'dist', 'main.js'),
+          '--supergraph', path.join(root, 'graph-schema', 'supergraph.graphql'),
+          '--subgraph', subgraphUrls.join(','),
+          '--port', String(gatewayPort),
+          '--keys', files.apiKeyStorePath,
+          '--identity-key', files.identityKeyPath,
+        ],
+        logFile: path.join(options.logDir, 'gateway.log'),
+        readyLine: /^twinledger-gateway ready /,
+      }),
+    );
+    return { gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`, demoApiKey: files.demoApiKey, children };
+  } catch (error) {
+    await Promise.all(children.map((child) => child.stop()));
+    throw error;
+  }
+}
+
+function provision(root: string, dir: string, organizationId: string): GatewayFiles {
+  try {
+    const output = execFileSync(process.execPath, [path.join(root, 'gateway', 'dist', 'provision.js'), '--dir', dir, '--organization', organizationId], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(output) as GatewayFiles;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new ServiceStartError(`gateway keys could not be prepared in ${dir}: ${stderr ?? (error as Error).message}`);
+  }
+}
