@@ -1,0 +1,117 @@
+/**
+ * Read-your-writes: a mutation answers with the updated entity only once the projector has applied
+ * the block its transaction is in. `awaitProjection` polls the `:ProjectionCheckpoint` node with
+ * backoff until its height reaches the receipt's height, within a deadline.
+ *
+ * The checkpoint is read with the driver's `executeQuery`, whose default bookmark manager chains the
+ * reads and writes made through it: a resolver's following `executeQuery` read sees at least the
+ * graph this wait saw, also on a cluster.
+ */
+import { numberFromNeo4j, projectionCheckpointId } from '@twinledger/graph-schema';
+import type { Driver } from 'neo4j-driver';
+
+/** Polling: the first pause, the cap it doubles up to, and the most polls however long the wait. */
+export const projectionPollDelayMsFirst = 10;
+export const projectionPollDelayMsMax = 250;
+export const projectionPollsMax = 10_000;
+/** Longest wait a caller may ask for, in milliseconds. */
+export const projectionWaitMsMax = 300_000;
+
+export const ProjectionWaitErrorCode = {
+  /** The checkpoint did not reach the height in time. Expected: the projector is behind or stopped. */
+  behind: 'PROJECTION_BEHIND',
+  /** The caller's AbortSignal fired. */
+  aborted: 'ABORTED',
+} as const;
+
+export type ProjectionWaitErrorCode = (typeof ProjectionWaitErrorCode)[keyof typeof ProjectionWaitErrorCode];
+
+export class ProjectionWaitError extends Error {
+  override readonly name = 'ProjectionWaitError';
+  constructor(
+    readonly code: ProjectionWaitErrorCode,
+    /** The height waited for. */
+    readonly height: number,
+    /** The last checkpoint height read; undefined when no checkpoint was read (none yet, or Neo4j unreachable). */
+    readonly heightSeen: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AwaitProjectionOptions {
+  /** How long to wait, in milliseconds; 0 to `projectionWaitMsMax` (0 reads once). */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Reads the projected height: undefined when there is no checkpoint yet (migrations not applied). */
+export type ProjectedHeightReader = () => Promise<number | undefined>;
+
+/** The projected height in `driver`'s graph, or undefined when there is no checkpoint. */
+export function checkpointHeightReader(driver: Driver): ProjectedHeightReader {
+  return async () => {
+    const result = await driver.executeQuery('MATCH (c:ProjectionCheckpoint {id: $id}) RETURN c.height AS height', { id: projectionCheckpointId });
+    const record = result.records[0];
+    return record === undefined ? undefined : numberFromNeo4j(record.get('height'), 'checkpoint height');
+  };
+}
+
+/**
+ * Resolves to the checkpoint height once it is at least `height`. Requires an integer height ≥ 1 (a
+ * receipt's) and a timeout in range (RangeError otherwise). Throws ProjectionWaitError
+ * PROJECTION_BEHIND when the deadline passes first, ABORTED when `signal` fires. A failed read (Neo4j
+ * unreachable) counts as "not yet" and is retried until the deadline.
+ */
+export async function awaitProjection(driver: Driver, height: number, options: AwaitProjectionOptions): Promise<number> {
+  return awaitProjectedHeight(checkpointHeightReader(driver), height, options);
+}
+
+/** `awaitProjection` over any reader of the projected height; the same contract. */
+export async function awaitProjectedHeight(read: ProjectedHeightReader, height: number, options: AwaitProjectionOptions): Promise<number> {
+  if (!Number.isSafeInteger(height) || height < 1) throw new RangeError('a height to wait for is an integer of at least 1');
+  if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs < 0 || options.timeoutMs > projectionWaitMsMax) {
+    throw new RangeError(`timeoutMs must be an integer from 0 to ${projectionWaitMsMax}`);
+  }
+  const { signal } = options;
+  const deadlineMs = performance.now() + options.timeoutMs;
+  let delayMs = projectionPollDelayMsFirst;
+  let heightSeen: number | undefined;
+  let lastReadError = '';
+  for (let poll = 0; poll < projectionPollsMax; poll++) {
+    if (signal?.aborted === true) throw new ProjectionWaitError(ProjectionWaitErrorCode.aborted, height, heightSeen, `aborted waiting for the projection to reach height ${height}`);
+    try {
+      heightSeen = await read();
+      lastReadError = '';
+      if (heightSeen !== undefined && heightSeen >= height) return heightSeen;
+    } catch (error: unknown) {
+      lastReadError = error instanceof Error ? error.message : String(error);
+    }
+    const remainingMs = deadlineMs - performance.now();
+    if (remainingMs <= 0) break;
+    await pause(Math.min(delayMs, remainingMs), signal);
+    delayMs = Math.min(delayMs * 2, projectionPollDelayMsMax);
+  }
+  if (signal?.aborted === true) throw new ProjectionWaitError(ProjectionWaitErrorCode.aborted, height, heightSeen, `aborted waiting for the projection to reach height ${height}`);
+  const seen = heightSeen === undefined ? 'no checkpoint read' : `the checkpoint is at ${heightSeen}`;
+  throw new ProjectionWaitError(
+    ProjectionWaitErrorCode.behind,
+    height,
+    heightSeen,
+    `the projection did not reach height ${height} within ${options.timeoutMs} ms: ${seen}${lastReadError === '' ? '' : `; last read failed: ${lastReadError}`}`,
+  );
+}
+
+/** Sleeps `durationMs`, cut short (resolving) when `signal` fires; the loop then reports the abort. */
+function pause(durationMs: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, durationMs);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

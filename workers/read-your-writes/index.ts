@@ -1,0 +1,2 @@
+/** Read-your-writes: wait until the projection has reached a transaction's height. */
+export * from './await-projection.js';
