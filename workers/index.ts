@@ -8,3 +8,6 @@ export * from './projector/projector.js';
 export * from './projector/args.js';
 export * from './rebuild/rebuild.js';
 export * from './rebuild/dump.js';
+export * from './commands/index.js';
+export * from './custody/index.js';
+export * from './read-your-writes/index.js';
