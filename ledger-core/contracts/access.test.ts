@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import type { JsonValue } from '../chain/json-value.js';
-import { runScenario } from '../execution/testing/scenario.js';
 import { seededParty, testGenesis } from '../execution/testing/fixtures.js';
 import {
   accessActions,
@@ -30,30 +29,7 @@ import type { Contract, ContractCall, StateView } from './contract.js';
 import { deviceContract, DeviceTransactionType } from './device.js';
 import type { Genesis } from './genesis.js';
 import { ContractInvariantError } from './invariant.js';
-
-/**
- * Runs a scenario whose payloads name parties' DIDs as <did:name> (the interpreter reads payloads as
- * plain JSON): every placeholder is spelled out before the run and written back after it, and the
- * script is compared with the result line by line.
- */
-function runScenarioWithDids(script: string): { rewritten: string; failures: readonly string[]; caseCount: number } {
-  const dids = new Map<string, string>();
-  const resolved = script.replace(/<did:([A-Za-z0-9]+)>/g, (_, name: string) => {
-    const did = seededParty(name).did;
-    dids.set(did, name);
-    return did;
-  });
-  const run = runScenario(resolved);
-  let rewritten = run.rewritten;
-  for (const [did, name] of dids) rewritten = rewritten.split(did).join(`<did:${name}>`);
-  const expectedLines = script.split('\n');
-  const failures = rewritten
-    .split('\n')
-    .map((line, index) => (line === expectedLines[index] ? '' : `line ${index + 1}:\n  expected: ${expectedLines[index] ?? '(end)'}\n  actual:   ${line}`))
-    .filter((failure) => failure !== '')
-    .slice(0, 20);
-  return { rewritten, failures, caseCount: run.caseCount };
-}
+import { runScenarioWithDids } from './testing/placeholders.js';
 
 describe('testdata/access.txt', () => {
   it('produces the recorded output (REWRITE=1 regenerates it)', () => {

@@ -18,11 +18,12 @@
  */
 import type { JsonValue } from '../chain/json-value.js';
 import type { Contract, ContractCall, ContractEffects, ContractRejection, StateView } from './contract.js';
-import { delegablePayloadFields, effectiveActor, isEd25519DidKey, type EffectiveActor } from './delegation.js';
+import { effectiveActor, isEd25519DidKey, type EffectiveActor } from './delegation.js';
 import { findDevice, type DeviceRecord } from './device.js';
 import { isOrganizationId } from './identifiers.js';
 import { invariant, unreachable } from './invariant.js';
 import { findOrganization } from './organization.js';
+import { accepted, delegablePayloadFields, exactPayloadFields, isTransactionId, ok, payloadExpiry, refused, rejectionOf, type Checked } from './payload-checks.js';
 
 export const accessContractName = 'access';
 
@@ -186,8 +187,6 @@ export function canAccess(state: StateView, deviceDid: string, actor: string, ac
 type GrantPayload = { readonly device: string; readonly grantee: string; readonly actions: readonly AccessAction[]; readonly expiresAtMs: number };
 type EventPayload = { readonly actor: string; readonly action: AccessAction; readonly result: 'granted' | 'denied'; readonly atMs: number };
 
-const txIdPattern = /^[0-9a-f]{64}$/;
-
 export const accessContract: Contract = {
   name: accessContractName,
   types: [AccessTransactionType.grant, AccessTransactionType.revoke, AccessTransactionType.event],
@@ -229,24 +228,8 @@ function transactionType(type: string): AccessTransactionType {
   return type;
 }
 
-// One check per operation that validate and apply share, so apply acts on exactly what validate accepted.
-type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: ContractRejection };
-
-function rejectionOf<T>(checked: Checked<T>): ContractRejection | undefined {
-  return checked.ok ? undefined : checked.rejection;
-}
-
-function accepted<T>(checked: Checked<T>): T {
-  invariant(checked.ok, `apply on a call validate refused: ${checked.ok ? '' : checked.rejection.code}`);
-  return checked.value;
-}
-
-function ok<T>(value: T): Checked<T> {
-  return { ok: true, value };
-}
-
 function refuse<T>(code: keyof typeof AccessRejectionCode, reason: string): Checked<T> {
-  return { ok: false, rejection: { code: AccessRejectionCode[code], reason } };
+  return refused({ code: AccessRejectionCode[code], reason });
 }
 
 type GrantChecked = { payload: GrantPayload; device: DeviceRecord; actor: EffectiveActor; index: readonly string[] };
@@ -268,12 +251,10 @@ function checkGrant(call: ContractCall, state: StateView): Checked<GrantChecked>
     if (sorted.includes(action)) return refuse('badPayload', `actions list ${action} twice`);
     sorted.push(action);
   }
-  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs)) return refuse('badPayload', 'expiresAtMs must be a whole number of milliseconds');
-  if (expiresAtMs <= ledgerTimeMs || expiresAtMs > ledgerTimeMs + grantLifetimeMsMax) {
-    return refuse('badPayload', `expiresAtMs must be after the ledger time and at most ${grantLifetimeMsMax} ms after it`);
-  }
+  const expiry = payloadExpiry(expiresAtMs, ledgerTimeMs, grantLifetimeMsMax);
+  if (typeof expiry !== 'number') return refuse('badPayload', expiry.reason);
   const actor = effectiveActor(state, call.context, call.payload, call.type);
-  if ('code' in actor) return { ok: false, rejection: actor };
+  if ('code' in actor) return refused(actor);
   const device = findDevice(state, deviceDid);
   if (device === undefined) return refuse('deviceUnknown', `no device has did ${deviceDid}`);
   if (device.owner !== actor.organization.id) return refuse('notOwner', `${actor.organization.id} does not own ${deviceDid}`);
@@ -291,7 +272,7 @@ function checkGrant(call: ContractCall, state: StateView): Checked<GrantChecked>
   if (index.length >= grantsPerGranteeMax) {
     return refuse('tooManyGrants', `${deviceDid} has ${grantsPerGranteeMax} grants in force for ${grantee}; revoke one first`);
   }
-  return ok({ payload: { device: deviceDid, grantee, actions: sorted.sort(), expiresAtMs }, device, actor, index });
+  return ok({ payload: { device: deviceDid, grantee, actions: sorted.sort(), expiresAtMs: expiry }, device, actor, index });
 }
 
 function applyGrant(call: ContractCall, { payload, device, actor, index }: GrantChecked): ContractEffects {
@@ -322,9 +303,9 @@ function checkRevoke(call: ContractCall, state: StateView): Checked<{ grant: Acc
   const fields = delegablePayloadFields(call.payload, ['grantId']);
   if (fields === undefined) return refuse('badPayload', 'access.revoke takes exactly {grantId} and optionally onBehalfOf');
   const { grantId } = fields;
-  if (typeof grantId !== 'string' || !txIdPattern.test(grantId)) return refuse('badPayload', 'grantId must be a transaction id (64 lowercase hex)');
+  if (!isTransactionId(grantId)) return refuse('badPayload', 'grantId must be a transaction id (64 lowercase hex)');
   const actor = effectiveActor(state, call.context, call.payload, call.type);
-  if ('code' in actor) return { ok: false, rejection: actor };
+  if ('code' in actor) return refused(actor);
   const grant = findAccessGrant(state, grantId);
   if (grant === undefined) return refuse('grantUnknown', `no grant has id ${grantId}`);
   // The device's current owner revokes; so does the organisation that made a grant, even after a
@@ -357,10 +338,8 @@ function applyRevoke(call: ContractCall, { grant, actor }: { grant: AccessGrantR
 }
 
 function checkEvent(call: ContractCall, state: StateView): Checked<{ payload: EventPayload; device: DeviceRecord }> {
-  const fields = delegablePayloadFields(call.payload, ['actor', 'action', 'result', 'atMs']);
-  if (fields === undefined || Object.prototype.hasOwnProperty.call(fields, 'onBehalfOf')) {
-    return refuse('badPayload', 'access.event takes exactly {actor, action, result, atMs}');
-  }
+  const fields = exactPayloadFields(call.payload, ['actor', 'action', 'result', 'atMs']);
+  if (fields === undefined) return refuse('badPayload', 'access.event takes exactly {actor, action, result, atMs}');
   const { actor, action, result, atMs } = fields;
   const { signer, ledgerTimeMs, genesis } = call.context;
   if (!isOrganizationId(actor) && !isEd25519DidKey(actor)) return refuse('badPayload', 'actor must be an organisation id or an Ed25519 did:key');

@@ -20,6 +20,10 @@ import type { Contract, ContractCall, ContractContext, ContractEffects, Contract
 import { isOrganizationId } from './identifiers.js';
 import { invariant, unreachable } from './invariant.js';
 import { findActiveOrganizationByDid, findOrganization, type OrganizationRecord } from './organization.js';
+import { exactPayloadFields, isTransactionId, payloadExpiry } from './payload-checks.js';
+
+// Contracts whose calls may be delegated read their payloads with this; it stays importable from here.
+export { delegablePayloadFields } from './payload-checks.js';
 
 export const delegationContractName = 'delegation';
 
@@ -100,20 +104,6 @@ export function isEd25519DidKey(value: unknown): value is string {
 }
 
 /**
- * The payload's fields when it is an object with exactly `fields` and optionally `onBehalfOf`, or
- * undefined. For contracts whose calls may be delegated: the field is theirs to ignore after
- * `effectiveActor` has read it.
- */
-export function delegablePayloadFields(payload: JsonValue, fields: readonly string[]): { readonly [key: string]: JsonValue } | undefined {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
-  const object = payload as { readonly [key: string]: JsonValue };
-  const keys = Object.keys(object);
-  const extra = Object.prototype.hasOwnProperty.call(object, 'onBehalfOf') ? 1 : 0;
-  if (keys.length !== fields.length + extra) return undefined;
-  return fields.every((field) => Object.prototype.hasOwnProperty.call(object, field)) ? object : undefined;
-}
-
-/**
  * The organisation a call of `type` acts for. Without `onBehalfOf` in the payload, the signer must be
  * the DID of an active organisation. With it, `onBehalfOf` must be an active organisation's id that
  * has a grant in force for the signer, listing `type`, not expired at the ledger time. Requires a
@@ -160,7 +150,6 @@ type GrantPayload = { readonly delegate: string; readonly scope: readonly string
 type RevokePayload = { readonly delegationId: string };
 
 const transactionTypePattern = /^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*$/;
-const txIdPattern = /^[0-9a-f]{64}$/;
 
 export const delegationContract: Contract = {
   name: delegationContractName,
@@ -251,7 +240,7 @@ function grantor(state: StateView, context: ContractContext): OrganizationRecord
 }
 
 function grantPayload(payload: JsonValue, ledgerTimeMs: number): GrantPayload | ContractRejection {
-  const fields = exactFields(payload, ['delegate', 'scope', 'expiresAtMs']);
+  const fields = exactPayloadFields(payload, ['delegate', 'scope', 'expiresAtMs']);
   if (fields === undefined) return reject('badPayload', 'delegation.grant takes exactly {delegate, scope, expiresAtMs}');
   const { delegate, scope, expiresAtMs } = fields;
   if (!isEd25519DidKey(delegate)) return reject('badPayload', 'delegate must be an Ed25519 did:key');
@@ -265,24 +254,17 @@ function grantPayload(payload: JsonValue, ledgerTimeMs: number): GrantPayload | 
     if (types.includes(entry)) return reject('badPayload', `scope lists ${entry} twice`);
     types.push(entry);
   }
-  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs)) return reject('badPayload', 'expiresAtMs must be a whole number of milliseconds');
-  if (expiresAtMs <= ledgerTimeMs || expiresAtMs > ledgerTimeMs + delegationLifetimeMsMax) {
-    return reject('badPayload', `expiresAtMs must be after the ledger time and at most ${delegationLifetimeMsMax} ms after it`);
-  }
-  return { delegate, scope: types.sort(), expiresAtMs };
+  const expiry = payloadExpiry(expiresAtMs, ledgerTimeMs, delegationLifetimeMsMax);
+  if (typeof expiry !== 'number') return reject('badPayload', expiry.reason);
+  return { delegate, scope: types.sort(), expiresAtMs: expiry };
 }
 
 function revokePayload(payload: JsonValue): RevokePayload | ContractRejection {
-  const fields = exactFields(payload, ['delegationId']);
+  const fields = exactPayloadFields(payload, ['delegationId']);
   if (fields === undefined) return reject('badPayload', 'delegation.revoke takes exactly {delegationId}');
   const { delegationId } = fields;
-  if (typeof delegationId !== 'string' || !txIdPattern.test(delegationId)) return reject('badPayload', 'delegationId must be a transaction id (64 lowercase hex)');
+  if (!isTransactionId(delegationId)) return reject('badPayload', 'delegationId must be a transaction id (64 lowercase hex)');
   return { delegationId };
-}
-
-function exactFields(payload: JsonValue, fields: readonly string[]): { readonly [key: string]: JsonValue } | undefined {
-  const object = delegablePayloadFields(payload, fields);
-  return object === undefined || Object.prototype.hasOwnProperty.call(object, 'onBehalfOf') ? undefined : object;
 }
 
 function reject(code: keyof typeof DelegationRejectionCode, reason: string): ContractRejection {

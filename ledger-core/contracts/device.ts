@@ -20,10 +20,11 @@ import { canonicalBytes } from '../chain/canonical.js';
 import type { JsonValue } from '../chain/json-value.js';
 import { canAccess } from './access.js';
 import type { Contract, ContractCall, ContractEffects, ContractRejection, LedgerEvent, StateView } from './contract.js';
-import { delegablePayloadFields, effectiveActor, isEd25519DidKey, type EffectiveActor } from './delegation.js';
+import { effectiveActor, isEd25519DidKey, type EffectiveActor } from './delegation.js';
 import { isOrganizationId } from './identifiers.js';
 import { invariant, unreachable } from './invariant.js';
 import { findOrganization, findOrganizationByDid } from './organization.js';
+import { accepted, delegablePayloadFields, exactPayloadFields, isTransactionId, ok, payloadExpiry, refused, rejectionOf, type Checked } from './payload-checks.js';
 
 export const deviceContractName = 'device';
 
@@ -106,7 +107,6 @@ const modelPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,${deviceModelLeng
 const serialPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,${deviceSerialLengthMax - 1}}$`);
 const categoryPattern = new RegExp(`^[a-z][a-z0-9-]{0,${deviceCategoryLengthMax - 1}}$`);
 const reportKindPattern = new RegExp(`^[a-z][A-Za-z0-9.-]{0,${reportKindLengthMax - 1}}$`);
-const txIdPattern = /^[0-9a-f]{64}$/;
 
 /** World-state key of the device with `did`. */
 export function deviceKey(did: string): string {
@@ -220,29 +220,8 @@ function transactionType(type: string): DeviceTransactionType {
   return type;
 }
 
-// Each operation has one check that validate and apply share, so apply acts on exactly what validate
-// accepted: a check returns either a rejection or everything apply needs.
-type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: ContractRejection };
-
-function rejectionOf<T>(checked: Checked<T>): ContractRejection | undefined {
-  return checked.ok ? undefined : checked.rejection;
-}
-
-function accepted<T>(checked: Checked<T>): T {
-  invariant(checked.ok, `apply on a call validate refused: ${checked.ok ? '' : checked.rejection.code}`);
-  return checked.value;
-}
-
-function ok<T>(value: T): Checked<T> {
-  return { ok: true, value };
-}
-
 function refuse<T>(code: keyof typeof DeviceRejectionCode, reason: string): Checked<T> {
-  return { ok: false, rejection: { code: DeviceRejectionCode[code], reason } };
-}
-
-function refused<T>(rejection: ContractRejection): Checked<T> {
-  return { ok: false, rejection };
+  return refused({ code: DeviceRejectionCode[code], reason });
 }
 
 function checkRegister(call: ContractCall, state: StateView): Checked<{ payload: RegisterPayload; actor: EffectiveActor }> {
@@ -287,10 +266,8 @@ function checkOffer(call: ContractCall, state: StateView): Checked<{ payload: Of
   const { ledgerTimeMs, genesis } = call.context;
   if (!isEd25519DidKey(did)) return refuse('badPayload', 'did must be an Ed25519 did:key');
   if (!isOrganizationId(to)) return refuse('badPayload', 'to must be an organisation id');
-  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs)) return refuse('badPayload', 'expiresAtMs must be a whole number of milliseconds');
-  if (expiresAtMs <= ledgerTimeMs || expiresAtMs > ledgerTimeMs + transferOfferLifetimeMsMax) {
-    return refuse('badPayload', `expiresAtMs must be after the ledger time and at most ${transferOfferLifetimeMsMax} ms after it`);
-  }
+  const expiry = payloadExpiry(expiresAtMs, ledgerTimeMs, transferOfferLifetimeMsMax);
+  if (typeof expiry !== 'number') return refuse('badPayload', expiry.reason);
   const actor = effectiveActor(state, call.context, call.payload, call.type);
   if ('code' in actor) return refused(actor);
   const device = findDevice(state, did);
@@ -298,7 +275,7 @@ function checkOffer(call: ContractCall, state: StateView): Checked<{ payload: Of
   if (device.owner !== actor.organization.id) return refuse('notOwner', `${actor.organization.id} does not own ${did}`);
   if (to === device.owner) return refuse('badPayload', `${to} owns ${did} already`);
   if (findOrganization(state, genesis, to)?.status !== 'active') return refuse('orgUnknown', `${to} is not an active organisation`);
-  return ok({ payload: { did, to, expiresAtMs }, device, actor });
+  return ok({ payload: { did, to, expiresAtMs: expiry }, device, actor });
 }
 
 function applyOffer(
@@ -331,7 +308,7 @@ function checkAccept(call: ContractCall, state: StateView): Checked<{ device: De
   if (fields === undefined) return refuse('badPayload', 'device.transferAccept takes exactly {did, offerTxId} and optionally onBehalfOf');
   const { did, offerTxId } = fields;
   if (!isEd25519DidKey(did)) return refuse('badPayload', 'did must be an Ed25519 did:key');
-  if (typeof offerTxId !== 'string' || !txIdPattern.test(offerTxId)) return refuse('badPayload', 'offerTxId must be a transaction id (64 lowercase hex)');
+  if (!isTransactionId(offerTxId)) return refuse('badPayload', 'offerTxId must be a transaction id (64 lowercase hex)');
   const actor = effectiveActor(state, call.context, call.payload, call.type);
   if ('code' in actor) return refused(actor);
   const device = findDevice(state, did);
@@ -369,8 +346,8 @@ function applyAccept(call: ContractCall, { device, offer, actor }: { device: Dev
 }
 
 function checkReport(call: ContractCall, state: StateView): Checked<{ payload: ReportPayload; device: DeviceRecord; grantTxId: string }> {
-  const fields = delegablePayloadFields(call.payload, ['kind', 'data']);
-  if (fields === undefined || Object.prototype.hasOwnProperty.call(fields, 'onBehalfOf')) return refuse('badPayload', 'device.report takes exactly {kind, data}');
+  const fields = exactPayloadFields(call.payload, ['kind', 'data']);
+  if (fields === undefined) return refuse('badPayload', 'device.report takes exactly {kind, data}');
   const { kind, data } = fields;
   if (typeof kind !== 'string' || !reportKindPattern.test(kind)) {
     return refuse('badPayload', `kind must be 1 to ${reportKindLengthMax} letters, digits, "." or "-", starting with a lowercase letter`);
