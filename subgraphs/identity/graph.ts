@@ -242,6 +242,13 @@ RETURN properties(g) AS g ORDER BY g.createdHeight DESC, g.id DESC LIMIT $limit`
   return rows.map((row) => grantRow(asMap(row['g']) ?? {}));
 }
 
+/** The grant made by transaction `grantTxId`, or null when the graph holds none. */
+export async function grantByTxId(driver: Driver, grantTxId: string): Promise<GrantRow | null> {
+  const rows = await readRows(driver, 'MATCH (g:Grant {id: $id}) RETURN properties(g) AS g', { id: grantTxId });
+  const first = rows[0];
+  return first === undefined ? null : grantRow(asMap(first['g']) ?? {});
+}
+
 /** A device's access events newest first (by height, position, event index) after the cursor key. */
 export async function accessEventsPage(driver: Driver, did: string, after: readonly [number, number, number] | null, limit: number): Promise<AccessEventRow[]> {
   const rows = await readRows(

@@ -1,5 +1,21 @@
-/** `node subgraphs/dist/identity/main.js --port <n> --neo4j <uri> --ledger <urls> --consortium <dir> --identity-key <pem>` */
+/**
+ * `node subgraphs/dist/identity/main.js --port <n> --neo4j <uri> --ledger <urls> --consortium <dir> --identity-key <pem>
+ *  [--redis <url> --custody <dir>]`: with `--redis` and `--custody` it serves mutations too.
+ */
 import { runSubgraphMain } from '../shared/main.js';
 import { startIdentitySubgraph } from './server.js';
+import { openWritePath } from './write-setup.js';
 
-void runSubgraphMain('identity', (resources, port) => startIdentitySubgraph({ driver: resources.driver, identityVerifyKey: resources.identityVerifyKey, port }));
+void runSubgraphMain('identity', async (resources, port) => {
+  const { redisUrl, custodyDir, consortiumDir } = resources.args;
+  const write = redisUrl === undefined || custodyDir === undefined ? undefined : await openWritePath({ redisUrl, custodyDir, consortiumDir });
+  const running = await startIdentitySubgraph({ driver: resources.driver, identityVerifyKey: resources.identityVerifyKey, port, write });
+  return {
+    url: running.url,
+    port: running.port,
+    async stop() {
+      await running.stop();
+      await write?.commands.close();
+    },
+  };
+});

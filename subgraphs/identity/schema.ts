@@ -14,7 +14,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import { badUserInput, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
 import { decodeCursor, pageOf, pageSize, type Page } from '../shared/pagination.js';
-import { bigIntScalar, dateTimeScalar, didScalar, hexScalar } from '../shared/scalars.js';
+import { bigIntScalar, dateTimeScalar, didScalar, hexScalar, jsonScalar } from '../shared/scalars.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { requirePrivateRead } from '../shared/visibility.js';
 import {
@@ -34,21 +34,25 @@ import {
   type OwnershipRow,
   type TransferOfferRow,
 } from './graph.js';
+import { identityMutationResolvers, type WritePath } from './mutations.js';
 
 export const identitySubgraphName = 'identity';
 
 export interface IdentityContext extends SubgraphContext {
   readonly driver: Driver;
+  /** Where mutations write; undefined when the subgraph serves reads only. */
+  readonly write: WritePath | undefined;
   readonly organizations: DataLoader<string, OrganizationRow | null>;
   readonly devices: DataLoader<string, DeviceRow | null>;
   readonly histories: DataLoader<string, OwnershipRow[]>;
 }
 
 /** The per-request context: fresh loaders, so nothing cached outlives one request. */
-export function identityContext(driver: Driver, identity: Identity): IdentityContext {
+export function identityContext(driver: Driver, identity: Identity, write?: WritePath): IdentityContext {
   return {
     identity,
     driver,
+    write,
     organizations: new DataLoader((ids: readonly string[]) => organizationsById(driver, ids), { maxBatchSize: 100 }),
     devices: new DataLoader((dids: readonly string[]) => devicesByDid(driver, dids), { maxBatchSize: 100 }),
     histories: new DataLoader((dids: readonly string[]) => ownershipHistories(driver, dids), { maxBatchSize: 100 }),
@@ -113,6 +117,7 @@ async function decideAccess(context: IdentityContext, args: { device: string; ac
 
 const resolvers = {
   DID: didScalar,
+  JSON: jsonScalar,
   Hex: hexScalar,
   BigInt: bigIntScalar,
   DateTime: dateTimeScalar,
@@ -130,6 +135,7 @@ const resolvers = {
       return pageOf(rows, size, (row) => [row.height, row.position, row.eventIndex]);
     },
   },
+  Mutation: identityMutationResolvers,
   Organization: {
     __resolveReference: (reference: { id: string }, context: IdentityContext) => context.organizations.load(reference.id),
     status: (organization: OrganizationRow) => (organization.status === null ? null : organization.status.toUpperCase()),

@@ -12,6 +12,8 @@ export const SubgraphErrorCode = {
   conflict: 'CONFLICT',
   ledgerRejected: 'LEDGER_REJECTED',
   ledgerUnavailable: 'LEDGER_UNAVAILABLE',
+  /** A mutation's transaction is accepted, but the graph did not reach its block in time. */
+  projectionBehind: 'PROJECTION_BEHIND',
 } as const;
 
 export type SubgraphErrorCode = (typeof SubgraphErrorCode)[keyof typeof SubgraphErrorCode];

@@ -1,7 +1,9 @@
 /**
  * The command line every subgraph process takes, and its run loop:
  *   --port <n> --neo4j <bolt url> --ledger <url>[,<url>...] --consortium <dir> --identity-key <gateway public key PEM file>
- * It prints `twinledger-subgraph <name> ready http://127.0.0.1:<port>/graphql` once it listens and
+ *   [--redis <redis:// url> --custody <dir>]
+ * `--redis` and `--custody` (given together) let a subgraph serve mutations: the commands queue and the
+ * custodial organisation keys. It prints `twinledger-subgraph <name> ready http://127.0.0.1:<port>/graphql` once it listens and
  * stops on SIGTERM or SIGINT.
  */
 import * as fs from 'node:fs';
@@ -18,6 +20,10 @@ export interface SubgraphArguments {
   readonly ledgerUrls: readonly string[];
   readonly consortiumDir: string;
   readonly identityKeyPath: string;
+  /** The commands queue's Redis, for subgraphs that serve mutations. */
+  readonly redisUrl: string | undefined;
+  /** The custodial key folder, given with `redisUrl`. */
+  readonly custodyDir: string | undefined;
 }
 
 export class SubgraphArgumentError extends Error {
@@ -27,7 +33,7 @@ export class SubgraphArgumentError extends Error {
 /** Parses `argv` (without node and script). Throws SubgraphArgumentError naming the first problem. */
 export function parseSubgraphArguments(argv: readonly string[]): SubgraphArguments {
   const values = new Map<string, string>();
-  const known = new Set(['port', 'neo4j', 'ledger', 'consortium', 'identity-key']);
+  const known = new Set(['port', 'neo4j', 'ledger', 'consortium', 'identity-key', 'redis', 'custody']);
   for (let index = 0; index < argv.length; index += 2) {
     const flag = argv[index] ?? '';
     const value = argv[index + 1];
@@ -44,13 +50,18 @@ export function parseSubgraphArguments(argv: readonly string[]): SubgraphArgumen
   const port = Number(need('port'));
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new SubgraphArgumentError('--port must be 0 to 65535');
   const ledgerUrls = need('ledger').split(',').filter((url) => url.length > 0);
-  return { port, neo4jUri: need('neo4j'), ledgerUrls, consortiumDir: need('consortium'), identityKeyPath: need('identity-key') };
+  const redisUrl = values.get('redis');
+  const custodyDir = values.get('custody');
+  if ((redisUrl === undefined) !== (custodyDir === undefined)) throw new SubgraphArgumentError('--redis and --custody are given together');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new SubgraphArgumentError('--redis must be a redis:// or rediss:// URL');
+  return { port, neo4jUri: need('neo4j'), ledgerUrls, consortiumDir: need('consortium'), identityKeyPath: need('identity-key'), redisUrl, custodyDir };
 }
 
 export interface SubgraphResources {
   readonly driver: Driver;
   readonly client: LedgerClient;
   readonly identityVerifyKey: KeyObject;
+  readonly args: SubgraphArguments;
 }
 
 /** Runs subgraph `name` from the command line until a termination signal. */
@@ -68,7 +79,7 @@ export async function runSubgraphMain(name: string, start: (resources: SubgraphR
   const identityVerifyKey = identityVerifyKeyFromPem(fs.readFileSync(args.identityKeyPath, 'utf8'));
   const driver = neo4j.driver(args.neo4jUri);
   const client = new LedgerClient({ nodes: [...args.ledgerUrls] });
-  const running = await start({ driver, client, identityVerifyKey }, args.port);
+  const running = await start({ driver, client, identityVerifyKey, args }, args.port);
   process.stdout.write(`twinledger-subgraph ${name} ready http://127.0.0.1:${running.port}/graphql\n`);
   const stop = (): void => {
     void running
