@@ -114,7 +114,7 @@ test(
       }
     }
     const pids = [...childPids(first), ...childPids(second)];
-    expect(pids).toHaveLength(24);
+    expect(pids).toHaveLength(26);
     expect([0, 'SIGINT']).toContain(await first.exited);
     expect(await second.exited).toBe(0);
     await Promise.all([first.closed, second.closed]);

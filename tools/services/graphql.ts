@@ -13,6 +13,11 @@ export interface GraphqlOptions {
   consortiumDir: string;
   /** The organisation the printed demo API key belongs to. */
   demoOrganizationId: string;
+  /**
+   * The commands queue's Redis. With it the identity subgraph serves mutations, signing with the
+   * custodial keys in `<dataDir>/custody` (the members' keys are imported there on its first start).
+   */
+  redisUrl?: string;
 }
 
 export interface GraphqlService {
@@ -54,6 +59,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
               '--ledger', options.ledgerUrls.join(','),
               '--consortium', options.consortiumDir,
               '--identity-key', files.identityPublicKeyPath,
+              ...(name === 'identity' && options.redisUrl !== undefined ? ['--redis', options.redisUrl, '--custody', path.join(options.dataDir, 'custody')] : []),
             ],
             logFile: path.join(options.logDir, `subgraph-${name}.log`),
             readyLine: new RegExp(`^twinledger-subgraph ${name} ready `),

@@ -5,6 +5,7 @@ import { lockDataFolder } from './data-lock.js';
 import { ServiceStartError } from './errors.js';
 import { startLedgerCluster, type LedgerCluster } from './ledger.js';
 import { startGraphql, type GraphqlService } from './graphql.js';
+import { startCommandWorker } from './commands.js';
 import { startProjector } from './projector.js';
 import { startEtcdCluster, waitForEtcdHealth, type EtcdCluster } from './etcd.js';
 import { checkNeo4jHealth, startNeo4j } from './neo4j.js';
@@ -160,8 +161,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       children.push(track(await startProjector({ logDir, ledgerUrls, neo4jUri: neo4jStart.value, consortiumPath })));
     }
     if ((options.graphql ?? true) && consortiumPath !== undefined) {
+      // Mutations go through the commands queue, so its worker runs before the subgraphs that enqueue.
+      children.push(track(await startCommandWorker({ logDir, redisUrl: redisStart.value, ledgerUrls })));
       const demoOrganizationId = ledger?.consortium.genesis.members[0]?.organizationId ?? 'demo';
-      graphql = await startGraphql({ dataDir, logDir, neo4jUri: neo4jStart.value, ledgerUrls, consortiumDir: consortiumPath, demoOrganizationId });
+      graphql = await startGraphql({ dataDir, logDir, neo4jUri: neo4jStart.value, ledgerUrls, consortiumDir: consortiumPath, demoOrganizationId, redisUrl: redisStart.value });
       for (const child of graphql.children) children.push(track(child));
     }
   } catch (error) {
