@@ -1,0 +1,175 @@
+/**
+ * The identity mutations end to end through the gateway's HTTP port, on a platform of this test's own
+ * (every process `npm start` runs, the command worker included). Two member organisations' partners
+ * hold API keys. The first registers a device, grants read access to the second, and `canAccess` says
+ * yes; it revokes the grant and `canAccess` says no, naming the revocation. Each answer's proof (the
+ * device's provenance: its registration, the grant and the revocation) verifies with the CLI offline
+ * against the consortium file. The refusals carry their codes: the second partner acting on the
+ * first's device is FORBIDDEN, a request without a key UNAUTHENTICATED, a malformed input
+ * BAD_USER_INPUT before anything is signed, and a second registration of the same device
+ * LEDGER_REJECTED with the contract's code and reason.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { generateApiKey } from '@twinledger/gateway';
+import { transactionSigner } from '@twinledger/ledger-core/client';
+import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+
+jest.setTimeout(180_000);
+
+const run = promisify(execFile);
+const root = repositoryRoot();
+/** The default consortium's first two member organisations (tools/services/ledger.ts). */
+const ownerOrganization = 'alpha-industries';
+const otherOrganization = 'beta-logistics';
+const requestTimeoutMs = 90_000;
+
+interface GraphqlAnswer {
+  readonly status: number;
+  readonly data?: Record<string, unknown> | null;
+  readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+let dataDir: string;
+let platform: Platform;
+let gatewayUrl: string;
+let ownerKey: string;
+let otherKey: string;
+
+async function graphql(apiKey: string | undefined, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  const response = await fetch(gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }) },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(requestTimeoutMs),
+  });
+  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
+  return { status: response.status, ...body };
+}
+
+function errorCode(answer: GraphqlAnswer): unknown {
+  return answer.errors?.[0]?.extensions?.['code'];
+}
+
+/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
+async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
+  const codes: number[] = [];
+  for (const [index, bundle] of bundles.entries()) {
+    const file = path.join(dataDir, `bundle-${index}.json`);
+    fs.writeFileSync(file, JSON.stringify(bundle));
+    try {
+      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
+      codes.push(0);
+    } catch (error: unknown) {
+      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
+    }
+  }
+  return codes;
+}
+
+const registerDevice = `mutation Register($input: RegisterDeviceInput!) {
+  registerDevice(input: $input) { receipt { txId height status blockHash } device { did owner { id } model serial category } }
+}`;
+const grantAccess = `mutation Grant($input: GrantAccessInput!) {
+  grantAccess(input: $input) { receipt { txId height status } grant { txId grantee actions revoked } }
+}`;
+const revokeAccess = `mutation Revoke($grantId: Hex!) {
+  revokeAccess(grantId: $grantId) { receipt { txId height status } grant { txId revoked revocation { txId } } }
+}`;
+const canAccess = `query Can($device: DID!, $actor: String!) {
+  canAccess(device: $device, actor: $actor, action: read) { allowed reason grant { txId } revocation { txId } height }
+}`;
+const provenance = `query Provenance($did: DID!) { device(did: $did) { provenance { txId type proofBundle } } }`;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-graphql-'));
+  // The gateway's key store is made before the first start, with a key for each of two members; the
+  // first is also the demo key the platform prints.
+  const gatewayDir = path.join(dataDir, 'gateway');
+  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
+  const owner = generateApiKey(ownerOrganization, 'partner', `test key of ${ownerOrganization}`);
+  const other = generateApiKey(otherOrganization, 'partner', `test key of ${otherOrganization}`);
+  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${owner.apiKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: [owner.entry, other.entry] }, null, 2)}\n`, { mode: 0o600 });
+  ownerKey = owner.apiKey;
+  otherKey = other.apiKey;
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
+  platform = await startPlatform({ dataDir, env });
+  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
+  expect(platform.endpoints.demoApiKey).toBe(ownerKey);
+});
+
+afterAll(async () => {
+  await platform?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('register, grant, canAccess, revoke, canAccess again: each answer proven offline; refusals carry their codes', async () => {
+  const device = transactionSigner(new Uint8Array(randomBytes(32))).did;
+  const input = { did: device, model: 'PX-200', serial: `SN-${randomBytes(4).toString('hex')}`, category: 'press' };
+
+  // Without a key the gateway refuses before any subgraph runs.
+  const anonymous = await graphql(undefined, registerDevice, { input });
+  expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
+
+  // Malformed input is refused before anything is signed.
+  const malformed = await graphql(ownerKey, registerDevice, { input: { ...input, category: 'Not A Category' } });
+  expect(errorCode(malformed)).toBe('BAD_USER_INPUT');
+  expect(malformed.errors?.[0]?.message).toMatch(/category/);
+
+  const registered = await graphql(ownerKey, registerDevice, { input });
+  expect(registered.errors).toBeUndefined();
+  const registration = registered.data?.['registerDevice'] as { receipt: { txId: string; status: string }; device: { did: string; owner: { id: string } } };
+  expect(registration.receipt.status).toBe('ACCEPTED');
+  expect(registration.device).toMatchObject({ did: device, owner: { id: ownerOrganization } });
+
+  // The same device again is ordered and rejected by the device contract, with its code and reason.
+  const again = await graphql(ownerKey, registerDevice, { input });
+  expect(errorCode(again)).toBe('LEDGER_REJECTED');
+  // The gateway passes on only `extensions.code`; the contract's code and the transaction id ride in the message.
+  expect(again.errors?.[0]?.message).toMatch(/^device did:key:\S+ is registered already \(DEVICE_EXISTS, transaction [0-9a-f]{64}\)$/);
+
+  const expiresAt = new Date(Date.now() + 24 * 3_600_000).toISOString();
+  const grantInput = { device, grantee: otherOrganization, actions: ['read'], expiresAt };
+  // The other member's partner may not act on a device it does not own.
+  const foreign = await graphql(otherKey, grantAccess, { input: { ...grantInput, grantee: ownerOrganization } });
+  expect(errorCode(foreign)).toBe('FORBIDDEN');
+
+  const granted = await graphql(ownerKey, grantAccess, { input: grantInput });
+  expect(granted.errors).toBeUndefined();
+  const grant = granted.data?.['grantAccess'] as { receipt: { txId: string; status: string }; grant: { txId: string; grantee: string; revoked: boolean } };
+  expect(grant.receipt.status).toBe('ACCEPTED');
+  expect(grant.grant).toMatchObject({ txId: grant.receipt.txId, grantee: otherOrganization, revoked: false });
+
+  // Read-your-writes: the grant is in the graph as soon as the mutation answers.
+  const allowed = await graphql(otherKey, canAccess, { device, actor: otherOrganization });
+  expect(allowed.data?.['canAccess']).toMatchObject({ allowed: true, reason: 'GRANTED', grant: { txId: grant.receipt.txId } });
+
+  const foreignRevoke = await graphql(otherKey, revokeAccess, { grantId: grant.receipt.txId });
+  expect(errorCode(foreignRevoke)).toBe('FORBIDDEN');
+
+  const revoked = await graphql(ownerKey, revokeAccess, { grantId: grant.receipt.txId });
+  expect(revoked.errors).toBeUndefined();
+  const revocation = revoked.data?.['revokeAccess'] as { receipt: { txId: string; status: string }; grant: { revoked: boolean; revocation: { txId: string } } };
+  expect(revocation.receipt.status).toBe('ACCEPTED');
+  expect(revocation.grant).toMatchObject({ revoked: true, revocation: { txId: revocation.receipt.txId } });
+
+  const denied = await graphql(otherKey, canAccess, { device, actor: otherOrganization });
+  expect(denied.data?.['canAccess']).toMatchObject({ allowed: false, reason: 'REVOKED', revocation: { txId: revocation.receipt.txId } });
+
+  // Every transaction behind those answers comes with a proof that verifies offline.
+  const proven = await graphql(ownerKey, provenance, { did: device });
+  expect(proven.errors).toBeUndefined();
+  const entries = (proven.data?.['device'] as { provenance: Array<{ txId: string; proofBundle: unknown }> }).provenance;
+  const byTxId = new Map(entries.map((entry) => [entry.txId, entry.proofBundle]));
+  const txIds = [registration.receipt.txId, grant.receipt.txId, revocation.receipt.txId];
+  expect(txIds.filter((txId) => !byTxId.has(txId))).toEqual([]);
+  expect(await verifyOffline(txIds.map((txId) => byTxId.get(txId)))).toEqual([0, 0, 0]);
+});
