@@ -5,20 +5,11 @@
  * revocations that do not name their own transaction, and malformed fields, are refused.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { projectEvent, ProjectionError, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { projectEvent, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { codeOf } from './testing/refusals.js';
 
 const context: ProjectionContext = { txId: 'ab'.repeat(32), height: 11, position: 0, eventIndex: 0, ledgerTimeMs: 1_700_000_000_000, blockHash: 'cd'.repeat(32) };
 const device = 'did:key:z6MkDevice';
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ProjectionError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
-}
 
 const grant = (grantee: string, granteeKind: string): LedgerEvent => ({
   type: 'AccessGranted',

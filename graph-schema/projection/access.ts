@@ -8,7 +8,7 @@
  * record of what it let happen is an `(:AccessEvent {id})` with the ledger's own decision beside it.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { booleanField, eventNodeId, nullableStringField } from './device.js';
+import { booleanField, eventNodeId, nullableStringField, ownTransactionField } from './shared.js';
 import {
   countField,
   ProjectionError,
@@ -33,8 +33,7 @@ function granteeMerge(event: LedgerEvent): string {
 }
 
 function granted(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
-  const grantTxId = stringField(event, 'grantTxId');
-  if (grantTxId !== context.txId) throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.grantTxId must be its own transaction`);
+  const grantTxId = ownTransactionField(event, 'grantTxId', context);
   return [
     {
       text: `MERGE (d:Device {did: $device})
@@ -64,8 +63,7 @@ CREATE (g)-[:GRANTED_TO ${relationshipStamp}]->(e)`,
 }
 
 function revoked(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
-  const revokeTxId = stringField(event, 'revokeTxId');
-  if (revokeTxId !== context.txId) throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.revokeTxId must be its own transaction`);
+  ownTransactionField(event, 'revokeTxId', context);
   return [
     {
       // MERGE, not MATCH, on the grant: a MATCH that finds nothing writes nothing, and a projection

@@ -4,20 +4,11 @@
  * to it; a revocation marks the delegation with the revoking transaction; malformed fields are refused.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { projectEvent, ProjectionError, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { projectEvent, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { codeOf } from './testing/refusals.js';
 
 const context: ProjectionContext = { txId: 'ab'.repeat(32), height: 5, position: 0, eventIndex: 0, ledgerTimeMs: 1_700_000_000_000, blockHash: 'cd'.repeat(32) };
 const delegate = 'did:key:z6MkDelegate';
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ProjectionError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
-}
 
 const granted = (replacesDelegationId: string | null): LedgerEvent => ({
   type: 'DelegationGranted',

@@ -5,11 +5,9 @@
  * names the transaction that ended it. A replacement links `(new)-[:REPLACES]->(old)`.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { nullableStringField } from './device.js';
+import { nullableStringField, ownTransactionField } from './shared.js';
 import {
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -22,8 +20,7 @@ import {
 } from './types.js';
 
 function granted(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
-  const delegationId = stringField(event, 'delegationId');
-  if (delegationId !== context.txId) throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.delegationId must be its own transaction`);
+  const delegationId = ownTransactionField(event, 'delegationId', context);
   const replacesDelegationId = nullableStringField(event, 'replacesDelegationId');
   const parameters = {
     ...stampParameters(context),
@@ -60,8 +57,7 @@ CREATE (g)-[:REPLACES ${relationshipStamp}]->(r)`,
 }
 
 function revoked(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
-  const revokeTxId = stringField(event, 'revokeTxId');
-  if (revokeTxId !== context.txId) throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.revokeTxId must be its own transaction`);
+  ownTransactionField(event, 'revokeTxId', context);
   return [
     {
       text: `MERGE (g:Delegation {id: $delegationId})

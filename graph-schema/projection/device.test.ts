@@ -5,21 +5,12 @@
  * are refused with BAD_EVENT_FIELD.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { projectEvent, ProjectionError, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { projectEvent, ProjectionErrorCode, type ProjectionContext } from './index.js';
+import { codeOf } from './testing/refusals.js';
 
 const context: ProjectionContext = { txId: 'ab'.repeat(32), height: 9, position: 1, eventIndex: 0, ledgerTimeMs: 1_700_000_000_000, blockHash: 'cd'.repeat(32) };
 const did = 'did:key:z6MkDevice';
 const offerTxId = '01'.repeat(32);
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ProjectionError) return error.code;
-    throw error;
-  }
-  return 'NO_ERROR';
-}
 
 describe('device projection', () => {
   const events: LedgerEvent[] = [

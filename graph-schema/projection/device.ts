@@ -10,6 +10,7 @@
  */
 import { canonicalize } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
+import { eventNodeId, nullableStringField } from './shared.js';
 import {
   countField,
   ProjectionError,
@@ -23,31 +24,6 @@ import {
   type HandlerTable,
   type ProjectionContext,
 } from './types.js';
-
-/** `event[field]` as a non-empty string or null; throws ProjectionError otherwise (also when absent). */
-export function nullableStringField(event: LedgerEvent, field: string): string | null {
-  const value = event[field];
-  if (value === null) return null;
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be a non-empty string or null`);
-  }
-  return value;
-}
-
-/** `event[field]` as a boolean; throws ProjectionError otherwise. */
-export function booleanField(event: LedgerEvent, field: string): boolean {
-  const value = event[field];
-  if (typeof value !== 'boolean') throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be a boolean`);
-  return value;
-}
-
-/**
- * The id of a node made by one event that has no key of its own (a report, an access event): its
- * transaction and its place among that transaction's events, unique on the ledger.
- */
-export function eventNodeId(context: ProjectionContext): string {
-  return `${context.txId}:${context.eventIndex}`;
-}
 
 function registered(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
   return [
