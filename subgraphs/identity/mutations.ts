@@ -26,8 +26,8 @@ import {
   type GenesisMember,
 } from '@twinledger/ledger-core/contracts';
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
-import { awaitProjectedHeight, ProjectionBehindError } from '../shared/projection-wait.js';
-import { isCommandError, isCustodyError, type CommandSubmitter, type CustodyKeyStoreShape } from '../shared/write-path.js';
+import { awaitProjection, CommandError, CustodyError, CustodyErrorCode, ProjectionWaitError, ProjectionWaitErrorCode, type CustodyKeyStore } from '@twinledger/workers';
+import type { CommandSubmitter } from '../shared/write-path.js';
 import { grantByTxId, transferOffer, type DeviceRow, type GrantRow, type OrganizationRow } from './graph.js';
 import type { IdentityContext } from './schema.js';
 
@@ -38,7 +38,7 @@ export const projectionWaitMsDefault = 30_000;
 
 /** What the mutations write through. Absent when the subgraph runs without `--redis`: mutations are then unavailable. */
 export interface WritePath {
-  readonly custody: CustodyKeyStoreShape;
+  readonly custody: CustodyKeyStore;
   readonly commands: CommandSubmitter;
   /** The consortium members from the genesis: their organisations sign without a projected Organization row. */
   readonly members: readonly GenesisMember[];
@@ -91,7 +91,7 @@ async function custodialSigner(write: WritePath, organizationId: string): Promis
   try {
     return await write.custody.signerFor(organizationId);
   } catch (error: unknown) {
-    if (isCustodyError(error) && (error.code === 'CUSTODY_KEY_MISSING' || error.code === 'CUSTODY_ORG_ID_INVALID')) {
+    if (error instanceof CustodyError && (error.code === CustodyErrorCode.keyMissing || error.code === CustodyErrorCode.organizationIdInvalid)) {
       throw forbidden(`the platform holds no key for organisation ${organizationId}: sign the transaction with your own key and send it with submitSignedTransaction`);
     }
     throw error;
@@ -108,7 +108,7 @@ async function submit(context: IdentityContext, write: WritePath, signed: Signed
   try {
     receipt = await write.commands.submit(signed, { timeoutMs: write.receiptWaitMs });
   } catch (error: unknown) {
-    if (!isCommandError(error)) throw error;
+    if (!(error instanceof CommandError)) throw error;
     if (error.code === 'COMMAND_FAILED' && error.reasonCode !== undefined && /^TX_/.test(error.reasonCode)) {
       throw subgraphError(SubgraphErrorCode.badUserInput, `the ledger refused the transaction as malformed: ${error.reasonCode}`, { txId: error.txId });
     }
@@ -126,9 +126,9 @@ async function submit(context: IdentityContext, write: WritePath, signed: Signed
     });
   }
   try {
-    await awaitProjectedHeight(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs });
+    await awaitProjection(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs });
   } catch (error: unknown) {
-    if (!(error instanceof ProjectionBehindError)) throw error;
+    if (!(error instanceof ProjectionWaitError) || error.code !== ProjectionWaitErrorCode.behind) throw error;
     throw subgraphError(SubgraphErrorCode.projectionBehind, `transaction ${receipt.txId} is accepted at height ${receipt.height}, but ${error.message}`, {
       txId: receipt.txId,
       height: receipt.height,

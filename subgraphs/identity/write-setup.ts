@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConsortium, organizationKeyFileName } from '@twinledger/ledger-core/node/bootstrap';
-import { connectCommandSubmitter, openCustody, type CustodyKeyStoreShape } from '../shared/write-path.js';
+import { CustodyKeyStore } from '@twinledger/workers';
+import { connectCommandSubmitter } from '../shared/write-path.js';
 import { projectionWaitMsDefault, receiptWaitMsDefault, type WritePath } from './mutations.js';
 
 /** Largest organisation key file read, in bytes; signer key text is under 200. */
@@ -21,7 +22,7 @@ export interface WriteSetupOptions {
 }
 
 /** Imports the members' keys found in the consortium folder into `custody`; returns the organisation ids imported now. */
-export async function importMemberKeys(custody: CustodyKeyStoreShape, consortiumDir: string): Promise<string[]> {
+export async function importMemberKeys(custody: CustodyKeyStore, consortiumDir: string): Promise<string[]> {
   const { genesis } = loadConsortium(consortiumDir);
   const imported: string[] = [];
   for (const member of genesis.members) {
@@ -39,7 +40,7 @@ export async function importMemberKeys(custody: CustodyKeyStoreShape, consortium
 
 /** Opens the custody store, imports the members' keys and connects to the commands queue. */
 export async function openWritePath(options: WriteSetupOptions): Promise<WritePath> {
-  const custody = openCustody(options.custodyDir);
+  const custody = new CustodyKeyStore({ dir: options.custodyDir });
   await importMemberKeys(custody, options.consortiumDir);
   const { genesis } = loadConsortium(options.consortiumDir);
   const commands = await connectCommandSubmitter(options.redisUrl);
