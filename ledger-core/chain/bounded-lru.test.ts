@@ -3,6 +3,7 @@
  * evicts the least recently used entry (a read counts as a use), and refuses a bound below one; and
  * that verifiers whose key cache is far smaller than the number of keys still answer correctly.
  */
+import fc from 'fast-check';
 import { BoundedLruCache } from './bounded-lru.js';
 import { createPortableVerifier } from './ed25519.js';
 import { createNodeCryptoSigner, createNodeCryptoVerifier } from './ed25519-node.js';
@@ -34,4 +35,34 @@ it('verifiers stay correct when keys outnumber their cache', () => {
       }
     }
   }
+});
+
+it('answers every get exactly as a naive least-recently-used list would', () => {
+  // The reference: an array in use order, oldest first; a linear scan per operation.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 8 }),
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 12 }), fc.integer()), { maxLength: 200 }),
+      (entriesMax, operations) => {
+        const cache = new BoundedLruCache<number, number>(entriesMax);
+        const reference: Array<[number, number]> = [];
+        for (const [isSet, key, value] of operations) {
+          const index = reference.findIndex(([k]) => k === key);
+          if (isSet) {
+            if (index >= 0) reference.splice(index, 1);
+            reference.push([key, value]);
+            if (reference.length > entriesMax) reference.shift();
+            cache.set(key, value);
+          } else {
+            const expected = index >= 0 ? reference.splice(index, 1)[0] : undefined;
+            if (expected !== undefined) reference.push(expected);
+            if (cache.get(key) !== expected?.[1]) return false;
+          }
+          if (cache.size !== reference.length) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 2_000 },
+  );
 });
