@@ -7,7 +7,11 @@
  * against the consortium file. The refusals carry their codes: the second partner acting on the
  * first's device is FORBIDDEN, a request without a key UNAUTHENTICATED, a malformed input
  * BAD_USER_INPUT before anything is signed, and a second registration of the same device
- * LEDGER_REJECTED with the contract's code and reason.
+ * LEDGER_REJECTED with the contract's code and reason. The other mutations answer through the same
+ * path: a device-signed access record lands in the owner's access log; a transaction signed by a key
+ * that is not the caller's is FORBIDDEN, one with a broken signature BAD_USER_INPUT; a transfer
+ * offered by the owner and accepted by the receiver moves the device; a new organisation asked for by
+ * one member becomes ACTIVE once a majority of members approve it.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { generateApiKey } from '@twinledger/gateway';
-import { transactionSigner } from '@twinledger/ledger-core/client';
+import { buildTransaction, transactionSigner } from '@twinledger/ledger-core/client';
 import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
 
 jest.setTimeout(180_000);
@@ -172,4 +176,52 @@ test('register, grant, canAccess, revoke, canAccess again: each answer proven of
   const txIds = [registration.receipt.txId, grant.receipt.txId, revocation.receipt.txId];
   expect(txIds.filter((txId) => !byTxId.has(txId))).toEqual([]);
   expect(await verifyOffline(txIds.map((txId) => byTxId.get(txId)))).toEqual([0, 0, 0]);
+});
+
+test('access records, signed transactions, transfers and organisation approvals go through the same path', async () => {
+  const deviceSeed = new Uint8Array(randomBytes(32));
+  const device = transactionSigner(deviceSeed).did;
+  const registered = await graphql(ownerKey, registerDevice, { input: { did: device, model: 'PX-300', serial: `SN-${randomBytes(4).toString('hex')}`, category: 'press' } });
+  expect(registered.errors).toBeUndefined();
+
+  // The device signs its own access record; its owner's partner relays it.
+  const record = buildTransaction({ type: 'access.event', payload: { actor: otherOrganization, action: 'read', result: 'denied', atMs: Date.now() - 1_000 } }, deviceSeed).signed;
+  const recorded = await graphql(ownerKey, 'mutation($t: JSON!) { recordAccessEvent(signedTransaction: $t) { receipt { txId status } device { did } } }', { t: record });
+  expect(recorded.errors).toBeUndefined();
+  const recordTxId = (recorded.data?.['recordAccessEvent'] as { receipt: { txId: string } }).receipt.txId;
+  const log = await graphql(ownerKey, 'query($d: DID!) { accessLog(device: $d) { edges { node { txId actor result ledgerAllowed } } } }', { d: device });
+  expect((log.data?.['accessLog'] as { edges: Array<{ node: unknown }> }).edges.map((edge) => edge.node)).toEqual([
+    { txId: recordTxId, actor: otherOrganization, result: 'denied', ledgerAllowed: false },
+  ]);
+
+  // A key that signs for no organisation of the caller's is refused; so is a signature that does not verify.
+  const stranger = buildTransaction({ type: 'device.register', payload: { did: transactionSigner(new Uint8Array(randomBytes(32))).did, model: 'X', serial: 'Y', category: 'press' } }, new Uint8Array(randomBytes(32))).signed;
+  const submit = 'mutation($t: JSON!) { submitSignedTransaction(signedTransaction: $t) { receipt { txId status } } }';
+  expect(errorCode(await graphql(ownerKey, submit, { t: stranger }))).toBe('FORBIDDEN');
+  const broken = { tx: stranger.tx, signature: record.signature };
+  expect(errorCode(await graphql(ownerKey, submit, { t: broken }))).toBe('BAD_USER_INPUT');
+
+  const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+  const offered = await graphql(ownerKey, 'mutation($d: DID!, $to: ID!, $e: DateTime!) { offerDeviceTransfer(did: $d, to: $to, expiresAt: $e) { receipt { txId status } device { openTransferOffer { txId to { id } status } } } }', {
+    d: device,
+    to: otherOrganization,
+    e: expiresAt,
+  });
+  expect(offered.errors).toBeUndefined();
+  const offer = offered.data?.['offerDeviceTransfer'] as { receipt: { txId: string }; device: { openTransferOffer: unknown } };
+  expect(offer.device.openTransferOffer).toEqual({ txId: offer.receipt.txId, to: { id: otherOrganization }, status: 'OPEN' });
+  const accept = 'mutation($d: DID!, $o: Hex!) { acceptDeviceTransfer(did: $d, offerTxId: $o) { receipt { status } device { owner { id } } } }';
+  // Only the organisation the offer is made to may accept it.
+  expect(errorCode(await graphql(ownerKey, accept, { d: device, o: offer.receipt.txId }))).toBe('FORBIDDEN');
+  const accepted = await graphql(otherKey, accept, { d: device, o: offer.receipt.txId });
+  expect(accepted.data?.['acceptDeviceTransfer']).toEqual({ receipt: { status: 'ACCEPTED' }, device: { owner: { id: otherOrganization } } });
+
+  const newcomer = `delta-${randomBytes(3).toString('hex')}`;
+  const asked = await graphql(ownerKey, 'mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) { receipt { status } organization { id status did } } }', {
+    i: { id: newcomer, name: 'Delta Works' },
+  });
+  expect(asked.data?.['registerOrganization']).toMatchObject({ receipt: { status: 'ACCEPTED' }, organization: { id: newcomer, status: 'PENDING' } });
+  const approve = 'mutation($id: ID!) { approveOrganization(id: $id) { receipt { status } organization { status } } }';
+  expect((await graphql(ownerKey, approve, { id: newcomer })).data?.['approveOrganization']).toEqual({ receipt: { status: 'ACCEPTED' }, organization: { status: 'PENDING' } });
+  expect((await graphql(otherKey, approve, { id: newcomer })).data?.['approveOrganization']).toEqual({ receipt: { status: 'ACCEPTED' }, organization: { status: 'ACTIVE' } });
 });
