@@ -38,7 +38,8 @@ export const projectionWaitMsDefault = 30_000;
 
 /** What the mutations write through. Absent when the subgraph runs without `--redis`: mutations are then unavailable. */
 export interface WritePath {
-  readonly custody: CustodyKeyStore;
+  /** The custodial keys: the store's methods only, so a test can stand in for it. */
+  readonly custody: Pick<CustodyKeyStore, 'has' | 'importKey' | 'signerFor'>;
   readonly commands: CommandSubmitter;
   /** The consortium members from the genesis: their organisations sign without a projected Organization row. */
   readonly members: readonly GenesisMember[];

@@ -22,7 +22,7 @@ export interface WriteSetupOptions {
 }
 
 /** Imports the members' keys found in the consortium folder into `custody`; returns the organisation ids imported now. */
-export async function importMemberKeys(custody: CustodyKeyStore, consortiumDir: string): Promise<string[]> {
+export async function importMemberKeys(custody: Pick<CustodyKeyStore, 'has' | 'importKey'>, consortiumDir: string): Promise<string[]> {
   const { genesis } = loadConsortium(consortiumDir);
   const imported: string[] = [];
   for (const member of genesis.members) {

@@ -1,0 +1,132 @@
+/**
+ * The identity mutations' refusals, without services: malformed input is BAD_USER_INPUT and nothing
+ * is signed or queued; a read-only role is FORBIDDEN; a subgraph without a commands queue answers
+ * LEDGER_UNAVAILABLE; a rejected receipt is LEDGER_REJECTED carrying the contract's code, the
+ * transaction id and the height in `extensions` (and in the message, which is all a gateway that
+ * passes on only `extensions.code` leaves); a commands queue timeout is LEDGER_UNAVAILABLE naming the
+ * transaction. The graph is never read in these cases, so the driver is a stand-in that fails if used.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Identity, IdentityRole } from '@twinledger/gateway';
+import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/chain';
+import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
+import { CommandError, CommandErrorCode } from '@twinledger/workers';
+import { execute, parse, type ExecutionResult } from 'graphql';
+import type { Driver } from 'neo4j-driver';
+import type { WritePath } from './mutations.js';
+import { identityContext, identitySchema } from './schema.js';
+
+const schema = identitySchema();
+const organizationSigner = transactionSigner(new Uint8Array(randomBytes(32)));
+const deviceDid = transactionSigner(new Uint8Array(randomBytes(32))).did;
+const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+
+const unusedDriver = new Proxy({}, {
+  get() {
+    throw new Error('the graph must not be read in this test');
+  },
+}) as Driver;
+
+interface Recorded {
+  readonly signed: SignedTransaction[];
+  readonly signersAsked: string[];
+}
+
+function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: Recorded): WritePath {
+  return {
+    custody: {
+      has: () => true,
+      importKey: () => Promise.reject(new Error('no import expected')),
+      signerFor: async (organizationId: string) => {
+        recorded.signersAsked.push(organizationId);
+        return organizationSigner;
+      },
+    },
+    commands: {
+      submit: async (signed) => {
+        recorded.signed.push(signed);
+        return answer(signed);
+      },
+      close: async () => undefined,
+    },
+    members: [],
+    receiptWaitMs: 1_000,
+    projectionWaitMs: 1_000,
+  };
+}
+
+async function run(source: string, variables: Record<string, unknown>, options: { role?: IdentityRole; write?: WritePath | null } = {}): Promise<ExecutionResult & { recorded: Recorded }> {
+  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const identity: Identity = { organizationId: 'alpha-industries', role: options.role ?? 'partner', subject: 'test' };
+  const write = options.write === null ? undefined : (options.write ?? writePath(() => Promise.reject(new Error('nothing should be submitted')), recorded));
+  const result = await execute({ schema, document: parse(source), variableValues: variables, contextValue: identityContext(unusedDriver, identity, write) });
+  return { ...result, recorded };
+}
+
+const registerDevice = 'mutation($i: RegisterDeviceInput!) { registerDevice(input: $i) { receipt { txId } } }';
+const grantAccess = 'mutation($i: GrantAccessInput!) { grantAccess(input: $i) { receipt { txId } } }';
+const goodDevice = { did: deviceDid, model: 'PX-200', serial: 'SN-1', category: 'press' };
+const goodGrant = { device: deviceDid, grantee: 'beta-logistics', actions: ['read'], expiresAt: inAnHour };
+
+describe('malformed input is refused before anything is signed', () => {
+  const cases: Array<[string, string, Record<string, unknown>, RegExp]> = [
+    ['a did that is no Ed25519 did:key', registerDevice, { i: { ...goodDevice, did: 'did:key:z1111' } }, /did must be an Ed25519 did:key/],
+    ['a model with a space', registerDevice, { i: { ...goodDevice, model: 'PX 200' } }, /model/],
+    ['an empty serial', registerDevice, { i: { ...goodDevice, serial: '' } }, /serial/],
+    ['an uppercase category', registerDevice, { i: { ...goodDevice, category: 'Press' } }, /category/],
+    ['no actions', grantAccess, { i: { ...goodGrant, actions: [] } }, /at least one action/],
+    ['a repeated action', grantAccess, { i: { ...goodGrant, actions: ['read', 'read'] } }, /repeat/],
+    ['a past expiry', grantAccess, { i: { ...goodGrant, expiresAt: '2020-01-01T00:00:00.000Z' } }, /future/],
+    ['an expiry beyond the grant lifetime', grantAccess, { i: { ...goodGrant, expiresAt: '2999-01-01T00:00:00.000Z' } }, /at most/],
+    ['a grantee that is neither id nor did', grantAccess, { i: { ...goodGrant, grantee: 'Beta Logistics' } }, /grantee/],
+    ['a revocation of no transaction id', 'mutation($g: Hex!) { revokeAccess(grantId: $g) { receipt { txId } } }', { g: 'abcd' }, /grantId/],
+    ['a signed transaction that is not one', 'mutation($t: JSON!) { submitSignedTransaction(signedTransaction: $t) { receipt { txId } } }', { t: { tx: 1 } }, /signedTransaction/],
+  ];
+  test.each(cases)('%s', async (_name, source, variables, message) => {
+    const result = await run(source, variables);
+    expect(result.errors?.map((error) => [error.extensions['code'], error.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(message)]]);
+    expect(result.recorded).toEqual({ signed: [], signersAsked: [] });
+  });
+});
+
+test('a read-only role may not write', async () => {
+  const result = await run(registerDevice, { i: goodDevice }, { role: 'analyst' });
+  expect(result.errors?.map((error) => error.extensions['code'])).toEqual(['FORBIDDEN']);
+  expect(result.recorded.signed).toEqual([]);
+});
+
+test('a subgraph without a commands queue answers LEDGER_UNAVAILABLE', async () => {
+  const result = await run(registerDevice, { i: goodDevice }, { write: null });
+  expect(result.errors?.map((error) => error.extensions['code'])).toEqual(['LEDGER_UNAVAILABLE']);
+});
+
+test("a rejected receipt is LEDGER_REJECTED with the contract's code, the transaction and the height", async () => {
+  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const rejected = async (signed: SignedTransaction): Promise<Receipt> => ({
+    status: 'rejected',
+    code: 'DEVICE_EXISTS',
+    reason: `device ${deviceDid} is registered already`,
+    txId: transactionId(signed.tx),
+    height: 7,
+    position: 0,
+    leafIndex: 3,
+    blockHash: 'ab'.repeat(32),
+  });
+  const result = await run(registerDevice, { i: goodDevice }, { write: writePath(rejected, recorded) });
+  expect(recorded.signersAsked).toEqual(['alpha-industries']);
+  expect(recorded.signed).toHaveLength(1);
+  const signed = recorded.signed[0] as SignedTransaction;
+  expect(signed.tx).toMatchObject({ type: 'device.register', signer: organizationSigner.did, payload: goodDevice });
+  const txId = transactionId(signed.tx);
+  const error = result.errors?.[0];
+  expect(error?.extensions).toEqual({ code: 'LEDGER_REJECTED', ledgerCode: 'DEVICE_EXISTS', txId, height: 7 });
+  expect(error?.message).toBe(`device ${deviceDid} is registered already (DEVICE_EXISTS, transaction ${txId})`);
+});
+
+test('no receipt in time is LEDGER_UNAVAILABLE naming the transaction, which may still land', async () => {
+  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const result = await run(registerDevice, { i: goodDevice }, {
+    write: writePath((signed) => Promise.reject(new CommandError(CommandErrorCode.timeout, `tx-of-${signed.tx.nonce}`, 'no outcome in time')), recorded),
+  });
+  expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'LEDGER_UNAVAILABLE', commandCode: 'COMMAND_TIMEOUT', txId: `tx-of-${recorded.signed[0]?.tx.nonce}` });
+});
