@@ -8,6 +8,9 @@ import type { Receipt } from '@twinledger/ledger-core/client';
 import { commandsQueue, commandsQueueName, redisConnection, submitAndAwait } from '@twinledger/workers';
 import { QueueEvents } from 'bullmq';
 
+/** How long connecting to the commands queue may take at start, in milliseconds, before the subgraph gives up. */
+export const commandsConnectMsMax = 30_000;
+
 /** A producer's view of the commands queue: submit a signed transaction and wait for its receipt. */
 export interface CommandSubmitter {
   /** See `submitAndAwait`: throws CommandError COMMAND_FAILED, COMMAND_TIMEOUT, COMMAND_ABORTED or COMMAND_RESULT_MALFORMED. */
@@ -23,7 +26,16 @@ export async function connectCommandSubmitter(redisUrl: string, prefix?: string)
   const queue = commandsQueue({ connection: producer, ...prefixOption });
   const queueEvents = new QueueEvents(commandsQueueName, { connection: listener, ...prefixOption });
   try {
-    await queueEvents.waitUntilReady();
+    // The listener retries for as long as Redis is away, so the wait for it is bounded here.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the commands queue at ${redisUrl} did not answer within ${commandsConnectMsMax} ms`)), commandsConnectMsMax);
+    });
+    try {
+      await Promise.race([queueEvents.waitUntilReady(), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (error: unknown) {
     await queueEvents.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
