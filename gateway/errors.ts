@@ -1,5 +1,6 @@
 /**
- * What a client may see of an error: message, locations, path and `extensions.code`. Nothing else
+ * What a client may see of an error: message, locations, path and `extensions.code` (with the ledger's
+ * `ledgerCode`, `txId` and `height` on ledger errors). Nothing else
  * leaves the gateway: no stack trace, no `exception`, no subgraph internals. An error without a code
  * (a bug, or a subgraph that threw a bare error) becomes `INTERNAL_SERVER_ERROR` with a fixed message.
  */
@@ -21,6 +22,27 @@ export const gatewayErrorCodes = {
 
 const codePattern = /^[A-Z][A-Z0-9_]{0,63}$/;
 
+/**
+ * The ledger's own answer travels with these codes, so a partner can act on it without parsing the
+ * message: the contract's rejection code, the transaction id (to fetch its proof or retry the same
+ * transaction) and the height. Each is passed on only when it has the expected form.
+ */
+const ledgerErrorCodes = new Set(['LEDGER_REJECTED', 'LEDGER_UNAVAILABLE', 'PROJECTION_BEHIND']);
+const ledgerExtensionChecks: Readonly<Record<string, (value: unknown) => boolean>> = {
+  ledgerCode: (value) => typeof value === 'string' && codePattern.test(value),
+  txId: (value) => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value),
+  height: (value) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0,
+};
+
+function ledgerExtensions(code: string, extensions: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  if (!ledgerErrorCodes.has(code) || extensions === undefined) return {};
+  const passed: Record<string, unknown> = {};
+  for (const [name, isValid] of Object.entries(ledgerExtensionChecks)) {
+    if (isValid(extensions[name])) passed[name] = extensions[name];
+  }
+  return passed;
+}
+
 /** Apollo Server's `formatError`: `error` is the thrown value behind `formatted`. */
 export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const limitRefusal = findLimitRefusal(error);
@@ -32,7 +54,7 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
     message,
     ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
     ...(formatted.path === undefined ? {} : { path: formatted.path }),
-    extensions: { code },
+    extensions: { code, ...ledgerExtensions(code, formatted.extensions) },
   };
 }
 

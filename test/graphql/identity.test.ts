@@ -137,7 +137,7 @@ test('register, grant, canAccess, revoke, canAccess again: each answer proven of
   // The same device again is ordered and rejected by the device contract, with its code and reason.
   const again = await graphql(ownerKey, registerDevice, { input });
   expect(errorCode(again)).toBe('LEDGER_REJECTED');
-  // The gateway passes on only `extensions.code`; the contract's code and the transaction id ride in the message.
+  expect(again.errors?.[0]?.extensions).toMatchObject({ ledgerCode: 'DEVICE_EXISTS', txId: expect.stringMatching(/^[0-9a-f]{64}$/) });
   expect(again.errors?.[0]?.message).toMatch(/^device did:key:\S+ is registered already \(DEVICE_EXISTS, transaction [0-9a-f]{64}\)$/);
 
   const expiresAt = new Date(Date.now() + 24 * 3_600_000).toISOString();
