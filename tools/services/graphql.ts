@@ -22,6 +22,10 @@ export interface GraphqlOptions {
 
 export interface GraphqlService {
   readonly gatewayUrl: string;
+  /** Each subgraph's own GraphQL URL (it refuses requests without the gateway's identity header). */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+  /** The gateway's identity signing key (PKCS#8 PEM file), for tools that call a subgraph directly. */
+  readonly identityKeyPath: string;
   readonly demoApiKey: string;
   readonly children: ChildHandle[];
 }
@@ -85,7 +89,13 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
         readyLine: /^twinledger-gateway ready /,
       }),
     );
-    return { gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`, demoApiKey: files.demoApiKey, children };
+    return {
+      gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
+      subgraphUrls: Object.fromEntries(subgraphUrls.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])),
+      identityKeyPath: files.identityKeyPath,
+      demoApiKey: files.demoApiKey,
+      children,
+    };
   } catch (error) {
     await Promise.all(children.map((child) => child.stop()));
     throw error;

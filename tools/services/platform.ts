@@ -25,6 +25,9 @@ export interface PlatformEndpoints {
   /** The gateway's GraphQL URL and a demo partner API key, when the GraphQL layer runs. */
   gatewayUrl: string | undefined;
   demoApiKey: string | undefined;
+  /** Each subgraph's own URL and the gateway's identity key file, when the GraphQL layer runs. */
+  subgraphUrls: Readonly<Record<string, string>>;
+  gatewayIdentityKeyPath: string | undefined;
 }
 
 export interface Platform {
@@ -181,6 +184,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       consortiumDir: ledger?.consortiumDir,
       gatewayUrl: graphql?.gatewayUrl,
       demoApiKey: graphql?.demoApiKey,
+      subgraphUrls: graphql?.subgraphUrls ?? {},
+      gatewayIdentityKeyPath: graphql?.identityKeyPath,
     },
     children: () => [...children, ...(etcd?.children ?? []), ...(ledger?.children ?? [])],
     etcd,

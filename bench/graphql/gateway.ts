@@ -1,0 +1,147 @@
+/**
+ * `npm run bench graphql`: the whole platform started in a temporary folder, then
+ * - mutations per second through the gateway with read-your-writes (`registerDevice` answers once the
+ *   projector has reached its transaction's height), and their p50/p99, at 32 concurrent clients;
+ * - query p50/p99 for `device(did){ owner provenance }` (each provenance entry fetches its proof bundle
+ *   from a ledger node), at 16 concurrent clients;
+ * - the gateway's added latency: the same identity-only query sent one at a time through the gateway
+ *   and straight to the identity subgraph (with an identity header signed by the gateway's key).
+ * Every phase is bounded in time and count; the platform is stopped and its folder removed at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { identitySigningKeyFromPem, signIdentityHeader } from '@twinledger/gateway/identity-header';
+import { didKeyFromPublicKey, generatePrivateKey, publicKeyFromPrivateKey } from '@twinledger/ledger-core/chain';
+import { startPlatform, type Platform } from '@twinledger/tools';
+import type { Benchmark, BenchmarkResult } from '../benchmark.js';
+
+const mutationWindowMs = 15_000;
+const mutationClients = 32;
+const mutationCountMax = 20_000;
+const queryWindowMs = 10_000;
+const queryClients = 16;
+const overheadSamples = 1_000;
+
+const registerDevice = `mutation Register($input: RegisterDeviceInput!) {
+  registerDevice(input: $input) { receipt { txId height status } device { did owner { id } } }
+}`;
+const deviceWithProvenance = `query Device($did: DID!) { device(did: $did) { did owner { id } provenance { txId height proofBundle } } }`;
+const deviceOnly = `query Device($did: DID!) { device(did: $did) { did model serial category } }`;
+
+interface Answer {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+async function post(url: string, headers: Record<string, string>, query: string, variables: Record<string, unknown>): Promise<Answer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as Answer;
+}
+
+function percentile(sortedMs: readonly number[], fraction: number): number {
+  if (sortedMs.length === 0) return Number.NaN;
+  return sortedMs[Math.min(sortedMs.length - 1, Math.floor(fraction * sortedMs.length))] as number;
+}
+
+/** Runs `clients` loops of `call` for `windowMs` (or `countMax` calls); answers latencies and elapsed time. */
+async function drive(clients: number, windowMs: number, countMax: number, call: (index: number) => Promise<void>): Promise<{ latenciesMs: number[]; elapsedMs: number }> {
+  const latenciesMs: number[] = [];
+  const startedMs = performance.now();
+  const deadlineMs = startedMs + windowMs;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadlineMs && next < countMax) {
+        const index = next++;
+        const callStartedMs = performance.now();
+        await call(index);
+        latenciesMs.push(performance.now() - callStartedMs);
+      }
+    }),
+  );
+  return { latenciesMs: latenciesMs.sort((a, b) => a - b), elapsedMs: performance.now() - startedMs };
+}
+
+function newDeviceDid(): string {
+  return didKeyFromPublicKey(publicKeyFromPrivateKey(generatePrivateKey()));
+}
+
+function embeddedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS']) delete env[name];
+  return env;
+}
+
+async function measure(platform: Platform): Promise<BenchmarkResult[]> {
+  const { gatewayUrl, demoApiKey, subgraphUrls, gatewayIdentityKeyPath } = platform.endpoints;
+  const identityUrl = subgraphUrls['identity'];
+  if (gatewayUrl === undefined || demoApiKey === undefined || identityUrl === undefined || gatewayIdentityKeyPath === undefined) {
+    throw new Error('the platform runs no GraphQL layer');
+  }
+  const auth = { authorization: `Bearer ${demoApiKey}` };
+  const results: BenchmarkResult[] = [];
+  const registered: string[] = [];
+  let failures = 0;
+
+  const mutations = await drive(mutationClients, mutationWindowMs, mutationCountMax, async (index) => {
+    const did = newDeviceDid();
+    const answer = await post(gatewayUrl, auth, registerDevice, { input: { did, model: 'BX-1', serial: `bench-${index}-${randomBytes(3).toString('hex')}`, category: 'press' } });
+    if (answer.errors === undefined) registered.push(did);
+    else failures++;
+  });
+  if (failures > 0) throw new Error(`${failures} mutations failed`);
+  results.push(
+    { label: `registerDevice with read-your-writes, ${mutationClients} clients`, value: Math.round((mutations.latenciesMs.length * 1000) / mutations.elapsedMs), unit: 'mutations/s' },
+    { label: 'registerDevice p50', value: Math.round(percentile(mutations.latenciesMs, 0.5)), unit: 'ms' },
+    { label: 'registerDevice p99', value: Math.round(percentile(mutations.latenciesMs, 0.99)), unit: 'ms' },
+  );
+
+  const queries = await drive(queryClients, queryWindowMs, Number.MAX_SAFE_INTEGER, async (index) => {
+    const answer = await post(gatewayUrl, auth, deviceWithProvenance, { did: registered[index % registered.length] });
+    if (answer.errors !== undefined) throw new Error(`query failed: ${answer.errors[0]?.message ?? ''}`);
+  });
+  results.push(
+    { label: `device(did){owner provenance} through the gateway, ${queryClients} clients`, value: Math.round((queries.latenciesMs.length * 1000) / queries.elapsedMs), unit: 'queries/s' },
+    { label: 'device(did){owner provenance} p50', value: Math.round(percentile(queries.latenciesMs, 0.5)), unit: 'ms' },
+    { label: 'device(did){owner provenance} p99', value: Math.round(percentile(queries.latenciesMs, 0.99)), unit: 'ms' },
+  );
+
+  const signingKey = identitySigningKeyFromPem(fs.readFileSync(gatewayIdentityKeyPath, 'utf8'));
+  const organizationId = platform.ledger?.consortium.genesis.members[0]?.organizationId ?? 'demo';
+  const viaGateway = await drive(1, 60_000, overheadSamples, async (index) => {
+    await post(gatewayUrl, auth, deviceOnly, { did: registered[index % registered.length] });
+  });
+  const direct = await drive(1, 60_000, overheadSamples, async (index) => {
+    const header = await signIdentityHeader({ organizationId, role: 'partner', subject: 'bench' }, signingKey, 'identity');
+    await post(identityUrl, { 'x-twinledger-identity': header }, deviceOnly, { did: registered[index % registered.length] });
+  });
+  results.push(
+    { label: 'device(did) identity fields, through the gateway, p50', value: Number(percentile(viaGateway.latenciesMs, 0.5).toFixed(2)), unit: 'ms' },
+    { label: 'device(did) identity fields, straight to the subgraph, p50', value: Number(percentile(direct.latenciesMs, 0.5).toFixed(2)), unit: 'ms' },
+    { label: 'gateway added latency p50', value: Number((percentile(viaGateway.latenciesMs, 0.5) - percentile(direct.latenciesMs, 0.5)).toFixed(2)), unit: 'ms' },
+    { label: 'gateway added latency p99', value: Number((percentile(viaGateway.latenciesMs, 0.99) - percentile(direct.latenciesMs, 0.99)).toFixed(2)), unit: 'ms' },
+  );
+  return results;
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'graphql',
+    async run(): Promise<BenchmarkResult[]> {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-bench-graphql-'));
+      const platform = await startPlatform({ dataDir, env: embeddedEnv() });
+      try {
+        return await measure(platform);
+      } finally {
+        await platform.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  },
+];
