@@ -201,10 +201,94 @@ test('/health checks each subgraph and /metrics counts requests, auth failures a
   expect(metrics).toMatch(/twinledger_gateway_request_duration_seconds_bucket/);
 });
 
-test('GraphiQL is served offline in development', async () => {
-  const page = await fetch(`${new URL(gateway.url).origin}/graphiql`);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  expect(html).not.toMatch(/https?:\/\//);
-  expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+describe('GraphiQL in development', () => {
+  const origin = (): string => new URL(gateway.url).origin;
+
+  /** Every `src` and `href` in the page, in order. */
+  function references(html: string): string[] {
+    return [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((match) => match[1] ?? '');
+  }
+
+  test('the page loads everything from the gateway itself, under a self-only policy', async () => {
+    const page = await fetch(`${origin()}/graphiql`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script>/);
+    const referenced = references(html);
+    expect(referenced.length).toBeGreaterThanOrEqual(4);
+    for (const reference of referenced) expect(reference).toMatch(/^\/graphiql\/assets\/[a-z-]+\.(js|css)$/);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("connect-src 'self'");
+    expect(policy).not.toMatch(/https?:|unsafe-eval|\*/);
+    expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+
+  test('each asset the page references is served with its type and a validator', async () => {
+    const html = await (await fetch(`${origin()}/graphiql`)).text();
+    for (const reference of references(html)) {
+      const asset = await fetch(`${origin()}${reference}`);
+      expect([reference, asset.status]).toEqual([reference, 200]);
+      const expected = reference.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
+      expect([reference, asset.headers.get('content-type')]).toEqual([reference, expected]);
+      expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
+      const body = await asset.text();
+      expect(body.length).toBeGreaterThan(0);
+      const etag = asset.headers.get('etag');
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      const again = await fetch(`${origin()}${reference}`, { headers: { 'if-none-match': etag ?? '' } });
+      expect(again.status).toBe(304);
+    }
+  });
+
+  test('the browser builds are the installed packages: React and GraphiQL globals', async () => {
+    const graphiql = await (await fetch(`${origin()}/graphiql/assets/graphiql.js`)).text();
+    // Booleans, so that a failure does not print megabytes of script.
+    expect(graphiql.includes('window.GraphiQL =')).toBe(true);
+    const react = await (await fetch(`${origin()}/graphiql/assets/react.js`)).text();
+    expect(/\.version="18\.\d+\.\d+"/.test(react)).toBe(true);
+    const reactDom = await (await fetch(`${origin()}/graphiql/assets/react-dom.js`)).text();
+    expect(reactDom.includes('createRoot')).toBe(true);
+  });
+
+  test('only the listed assets are served: anything else is 404', async () => {
+    for (const path of [
+      '/graphiql/assets/',
+      '/graphiql/assets/nope.js',
+      '/graphiql/assets/graphiql.min.js',
+      '/graphiql/assets/../../package.json',
+      '/graphiql/assets/%2e%2e%2fpackage.json',
+      '/graphiql/assets/react.js/',
+      '/graphiql/assets/__proto__',
+      '/graphiql/assets/constructor',
+    ]) {
+      const response = await fetch(`${origin()}${path}`);
+      expect([path, response.status]).toEqual([path, 404]);
+    }
+  });
+});
+
+test('in production there is no GraphiQL page and no asset', async () => {
+  const production = await startGateway({
+    supergraphSdl: subgraph.supergraphSdl,
+    subgraphUrls: { registry: subgraph.url },
+    port: 0,
+    auth: { apiKeys: createApiKeyStore({ keys: [partner.entry] }) },
+    identitySigningKey: identityKeys.privateKey,
+    mode: 'production',
+  });
+  try {
+    const origin = new URL(production.url).origin;
+    for (const path of ['/graphiql', '/graphiql/assets/graphiql.js', '/graphiql/assets/mount.js']) {
+      const response = await fetch(`${origin}${path}`, { headers: { accept: 'text/html' } });
+      expect([path, response.status]).toEqual([path, 404]);
+    }
+    const graphqlPage = await fetch(production.url, { headers: { accept: 'text/html' } });
+    expect(graphqlPage.headers.get('content-type')).not.toContain('text/html');
+  } finally {
+    await production.stop();
+  }
 });

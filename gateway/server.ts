@@ -12,7 +12,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { authenticate, type AuthConfig } from './auth/authenticate.js';
 import { errorBody, formatGatewayError } from './errors.js';
-import { graphiqlContentSecurityPolicy, graphiqlPage } from './graphiql.js';
+import { graphiqlAsset, graphiqlAssetsPath, type GraphiqlAsset, graphiqlContentSecurityPolicy, graphiqlPage, graphiqlPagePath } from './graphiql.js';
 import { checkSubgraphs, type GatewayHealth } from './health.js';
 import type { Identity } from './identity.js';
 import { identityHeaderName, signIdentityHeader } from './identity-header.js';
@@ -154,6 +154,28 @@ function sendText(response: ServerResponse, status: number, contentType: string,
 }
 
 /**
+ * The files only change when the gateway is upgraded, but a cached copy must not outlive that, so
+ * browsers revalidate each time and get a bodiless 304 while the ETag matches.
+ */
+function sendGraphiqlAsset(request: IncomingMessage, response: ServerResponse, asset: GraphiqlAsset): void {
+  const headers = {
+    'content-type': asset.contentType,
+    'cache-control': 'no-cache',
+    etag: asset.etag,
+    'x-content-type-options': 'nosniff',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === asset.etag)) {
+    response.writeHead(304, headers);
+    response.end();
+    return;
+  }
+  response.writeHead(200, { ...headers, 'content-length': String(asset.body.length) });
+  response.end(asset.body);
+}
+
+/**
  * Starts the gateway and resolves once it listens. Requires: `supergraphSdl` is a composed
  * supergraph, `subgraphUrls` names every one of its subgraphs, `identitySigningKey` is Ed25519.
  * Rejects (and leaves nothing running) if the supergraph does not load.
@@ -270,10 +292,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return sendText(response, 200, metrics.registry.contentType, await metrics.registry.metrics());
     }
     const wantsPage = method === 'GET' && !url.searchParams.has('query') && (request.headers.accept ?? '').includes('text/html');
-    if (development && ((url.pathname === '/graphiql' && method === 'GET') || (url.pathname === graphqlPath && wantsPage))) {
+    if (development && ((url.pathname === graphiqlPagePath && method === 'GET') || (url.pathname === graphqlPath && wantsPage))) {
       return sendText(response, 200, 'text/html; charset=utf-8', graphiqlPage(graphqlPath), {
         'content-security-policy': graphiqlContentSecurityPolicy,
+        'x-content-type-options': 'nosniff',
       });
+    }
+    if (development && method === 'GET' && url.pathname.startsWith(graphiqlAssetsPath)) {
+      const found = graphiqlAsset(url.pathname.slice(graphiqlAssetsPath.length));
+      if (found !== null) return sendGraphiqlAsset(request, response, await found);
     }
     if (url.pathname === graphqlPath) return handleGraphQL(request, response, url, startedMs);
     return sendText(response, 404, 'application/json; charset=utf-8', errorBody('NOT_FOUND', 'Not found'));
