@@ -261,44 +261,89 @@ RETURN properties(a) AS a ORDER BY a.height DESC, a.position DESC, a.eventIndex 
   return rows.map((row) => accessEventRow(asMap(row['a']) ?? {}));
 }
 
-/** What canAccess needs, read in one statement: the projected head, the device, and its newest grants to `actor`. */
-export interface AccessState {
+/** The projected head: the height the graph is complete up to, and that block's ledger time. */
+export interface ProjectedHead {
   readonly height: number;
-  readonly ledgerTimeMs: number;
-  readonly device: DeviceRecord | undefined;
-  /** Newest first, at most `grantsPerGranteeMax`. */
-  readonly grants: readonly GrantRow[];
+  /** The block's header time; 0 before the first block is projected. */
+  readonly timeMs: number;
 }
 
-export async function accessState(driver: Driver, did: string, actor: string): Promise<AccessState> {
-  const [row] = await readRows(
-    driver,
-    `MATCH (c:ProjectionCheckpoint {id: 'ledger'})
-OPTIONAL MATCH (d:Device {did: $did})
-CALL {
-  WITH d
-  OPTIONAL MATCH (d)-[:HAS_GRANT]->(g:Grant {grantee: $actor})
-  WITH g ORDER BY g.createdHeight DESC, g.id DESC LIMIT $grantsMax
-  RETURN collect(properties(g)) AS grants
-}
-RETURN c.height AS height, c.headerJson AS headerJson, properties(d) AS d, grants`,
-    { did, actor, grantsMax: grantsPerGranteeMax },
-  );
+export async function projectedHead(driver: Driver): Promise<ProjectedHead> {
+  const [row] = await readRows(driver, `MATCH (c:ProjectionCheckpoint {id: 'ledger'}) RETURN c.height AS height, c.headerJson AS headerJson`, {});
   if (row === undefined) throw new GraphShapeError('the graph has no projection checkpoint; migrations have not run');
   const height = required(numberOf(row['height']), 'ProjectionCheckpoint.height');
   const headerJson = stringOf(row['headerJson']);
   const header: unknown = headerJson === null ? null : JSON.parse(headerJson);
   const timeMs = header !== null && typeof header === 'object' && 'timeMs' in header ? header.timeMs : 0;
-  const p = asMap(row['d']);
+  return { height, timeMs: typeof timeMs === 'number' ? timeMs : 0 };
+}
+
+/** What canAccess needs as of one height: the device as it stood then, and its grants to the actor. */
+export interface AccessState {
+  readonly height: number;
+  readonly ledgerTimeMs: number;
+  /** The device record as the ledger held it at `height`; undefined when it was not registered yet. */
+  readonly device: DeviceRecord | undefined;
+  /** The device's owner now, whatever `height` is: who may read its private answers. */
+  readonly currentOwner: string | undefined;
+  /**
+   * At most `grantsPerGranteeMax` grants made at or before `height`, oldest first, each as it stood at
+   * `height` (a later revocation is not shown).
+   */
+  readonly grants: readonly GrantRow[];
+}
+
+/** `row` as it stood at `height`: a revocation made after it had not happened yet. */
+function grantAsOf(row: GrantRow, height: number): GrantRow {
+  // A revocation without a height cannot be dated, so it is taken to have happened already: the
+  // answer never allows what the ledger may have refused.
+  const revokedThen = row.revokeTxId !== null && (row.revokeHeight === null || row.revokeHeight <= height);
+  return revokedThen ? row : { ...row, revokeTxId: null, revokeHeight: null, revokedBy: null };
+}
+
+/**
+ * The device and its grants to `actor` as of `height` at ledger time `timeMs`, in one statement. The
+ * owner at `height` is the ownership entry covering it. The ledger's own index keeps every grant in
+ * force and drops spent ones first, so the grants in force at `height` are picked before the newest
+ * spent ones: the answer allows exactly what the ledger allowed then.
+ */
+export async function accessStateAt(driver: Driver, did: string, actor: string, height: number, timeMs: number): Promise<AccessState> {
+  const [row] = await readRows(
+    driver,
+    `OPTIONAL MATCH (d:Device {did: $did})
+CALL {
+  WITH d
+  OPTIONAL MATCH (d)-[h:OWNED_BY]->(o:Organization)
+  WHERE h.fromHeight <= $height AND (h.toHeight IS NULL OR h.toHeight > $height)
+  RETURN o.id AS owner, h.ownerIndex AS ownerIndex ORDER BY h.ownerIndex DESC LIMIT 1
+}
+CALL {
+  WITH d, owner
+  OPTIONAL MATCH (d)-[:HAS_GRANT]->(g:Grant {grantee: $actor})
+  WHERE g.createdHeight <= $height
+  WITH g, coalesce(g.owner = owner AND (g.revokeTxId IS NULL OR g.revokeHeight > $height) AND g.expiresAtMs > $timeMs, false) AS inForce
+  ORDER BY inForce DESC, g.createdHeight DESC, g.id DESC LIMIT $grantsMax
+  RETURN collect(properties(g)) AS grants
+}
+RETURN properties(d) AS d, owner, ownerIndex, grants`,
+    { did, actor, height, timeMs, grantsMax: grantsPerGranteeMax },
+  );
+  const p = asMap(row?.['d']);
   const device = p === undefined ? undefined : deviceRow(p);
-  const grants = (Array.isArray(row['grants']) ? row['grants'] : []).map((entry) => grantRow(asMap(entry) ?? {}));
+  const registeredHeight = p === undefined ? null : numberOf(p['registeredHeight']);
+  const owner = stringOf(row?.['owner']);
+  const ownerIndex = numberOf(row?.['ownerIndex']);
+  const registered = device !== undefined && registeredHeight !== null && registeredHeight <= height && owner !== null && ownerIndex !== null;
+  const grants = (Array.isArray(row?.['grants']) ? row['grants'] : [])
+    .map((entry) => grantAsOf(grantRow(asMap(entry) ?? {}), height))
+    .sort((a, b) => a.createdHeight - b.createdHeight || (a.grantTxId < b.grantTxId ? -1 : a.grantTxId > b.grantTxId ? 1 : 0));
   return {
     height,
-    ledgerTimeMs: typeof timeMs === 'number' ? timeMs : 0,
-    device:
-      device === undefined
-        ? undefined
-        : { did: device.did, owner: device.owner, model: device.model, serial: device.serial, category: device.category, ownerCount: device.ownerCount, registeredTxId: device.registeredTxId },
+    ledgerTimeMs: timeMs,
+    device: registered
+      ? { did: device.did, owner, model: device.model, serial: device.serial, category: device.category, ownerCount: ownerIndex + 1, registeredTxId: device.registeredTxId }
+      : undefined,
+    currentOwner: device?.owner,
     grants,
   };
 }

@@ -9,7 +9,7 @@ import { openWritePath } from './write-setup.js';
 void runSubgraphMain('identity', async (resources, port) => {
   const { redisUrl, custodyDir, consortiumDir } = resources.args;
   const write = redisUrl === undefined || custodyDir === undefined ? undefined : await openWritePath({ redisUrl, custodyDir, consortiumDir });
-  const running = await startIdentitySubgraph({ driver: resources.driver, identityVerifyKey: resources.identityVerifyKey, port, write });
+  const running = await startIdentitySubgraph({ driver: resources.driver, client: resources.client, identityVerifyKey: resources.identityVerifyKey, port, write });
   return {
     url: running.url,
     port: running.port,

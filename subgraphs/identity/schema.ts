@@ -1,8 +1,8 @@
 /**
  * The identity subgraph's resolvers over the projected graph. Queries are one Cypher read each;
  * entities resolved by reference and nested owners batch through per-request DataLoaders. `canAccess`
- * runs the ledger's own pure `canAccess` over a StateView built from the projected device and grants,
- * at the latest projected height (historical heights are refused with BAD_USER_INPUT).
+ * runs the ledger's own pure `canAccess` over a StateView rebuilt from the projected history as of the
+ * height asked about (the latest projected one by default), at that block's ledger time.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { subgraphSdl } from '@twinledger/graph-schema';
@@ -19,13 +19,14 @@ import type { SubgraphContext } from '../shared/server.js';
 import { requirePrivateRead } from '../shared/visibility.js';
 import {
   accessEventsPage,
-  accessState,
+  accessStateAt,
   devicesByDid,
   devicesPage,
   grantRecord,
   grantsPage,
   organizationsById,
   ownershipHistories,
+  projectedHead,
   transferOffer,
   type AccessEventRow,
   type DeviceRow,
@@ -34,6 +35,7 @@ import {
   type OwnershipRow,
   type TransferOfferRow,
 } from './graph.js';
+import type { BlockTimeSource } from './block-times.js';
 import { identityMutationResolvers, type WritePath } from './mutations.js';
 
 export const identitySubgraphName = 'identity';
@@ -45,14 +47,17 @@ export interface IdentityContext extends SubgraphContext {
   readonly organizations: DataLoader<string, OrganizationRow | null>;
   readonly devices: DataLoader<string, DeviceRow | null>;
   readonly histories: DataLoader<string, OwnershipRow[]>;
+  /** Ledger times of past blocks; undefined when the subgraph runs without ledger nodes. */
+  readonly blockTimeMs: BlockTimeSource | undefined;
 }
 
-/** The per-request context: fresh loaders, so nothing cached outlives one request. */
-export function identityContext(driver: Driver, identity: Identity, write?: WritePath): IdentityContext {
+/** The per-request context: fresh loaders, so nothing cached outlives one request (block times are immutable and shared). */
+export function identityContext(driver: Driver, identity: Identity, write?: WritePath, blockTimeMs?: BlockTimeSource): IdentityContext {
   return {
     identity,
     driver,
     write,
+    blockTimeMs,
     organizations: new DataLoader((ids: readonly string[]) => organizationsById(driver, ids), { maxBatchSize: 100 }),
     devices: new DataLoader((dids: readonly string[]) => devicesByDid(driver, dids), { maxBatchSize: 100 }),
     histories: new DataLoader((dids: readonly string[]) => ownershipHistories(driver, dids), { maxBatchSize: 100 }),
@@ -92,22 +97,36 @@ interface DecisionResult {
   readonly height: number;
 }
 
+/** The height an answer is read at, and that block's ledger time. */
+async function answerHeight(context: IdentityContext, atHeight: number | null | undefined): Promise<{ height: number; timeMs: number }> {
+  const head = await projectedHead(context.driver);
+  if (atHeight === undefined || atHeight === null || atHeight === head.height) return head;
+  if (atHeight < 1 || atHeight > head.height) {
+    throw badUserInput(`atHeight must be 1 to the projected height (${head.height}); ${atHeight} is not served`);
+  }
+  if (context.blockTimeMs === undefined) throw subgraphError(SubgraphErrorCode.ledgerUnavailable, 'this identity subgraph runs without ledger nodes, so it answers at the projected height only');
+  try {
+    return { height: atHeight, timeMs: await context.blockTimeMs(atHeight) };
+  } catch (error: unknown) {
+    throw subgraphError(SubgraphErrorCode.ledgerUnavailable, `the ledger time of block ${atHeight} is not available: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function decideAccess(context: IdentityContext, args: { device: string; actor: string; action: string; atHeight?: number | null }): Promise<DecisionResult> {
   if (args.actor.length === 0 || args.actor.length > 256) throw badUserInput('actor must be 1 to 256 characters');
-  const state = await accessState(context.driver, args.device, args.actor);
-  if (args.atHeight !== undefined && args.atHeight !== null && args.atHeight !== state.height) {
-    throw badUserInput(`canAccess is answered at the latest projected height (${state.height}) only; atHeight ${args.atHeight} is not served`);
-  }
-  // A partner asks about its own access or about devices it owns; analysts and regulators ask about any.
-  if (state.device !== undefined && args.actor !== context.identity.organizationId) requirePrivateRead(context.identity, state.device.owner, 'access to this device');
+  const { height, timeMs } = await answerHeight(context, args.atHeight);
+  const state = await accessStateAt(context.driver, args.device, args.actor, height, timeMs);
+  // A partner asks about its own access or about devices it owns now; analysts and regulators ask
+  // about any. The owner now decides, at every height, so a device's past is as private as its present.
+  if (state.currentOwner !== undefined && args.actor !== context.identity.organizationId) requirePrivateRead(context.identity, state.currentOwner, 'access to this device');
   const grantsById = new Map(state.grants.map((grant) => [grant.grantTxId, grant]));
-  const indexed = state.grants.map((grant) => grant.grantTxId).reverse();
+  const indexed = state.grants.map((grant) => grant.grantTxId);
   const view: StateView = {
     get(key: string): JsonValue | undefined {
       if (state.device !== undefined && key === deviceKey(args.device)) return { ...state.device };
       if (key === accessIndexKey(args.device, args.actor)) return indexed.length === 0 ? undefined : indexed;
-      for (const grant of state.grants) if (key === accessGrantKey(grant.grantTxId)) return { ...grantRecord(grant), actions: [...grant.actions] };
-      return undefined;
+      const grant = state.grants.find((candidate) => key === accessGrantKey(candidate.grantTxId));
+      return grant === undefined ? undefined : { ...grantRecord(grant), actions: [...grant.actions] };
     },
   };
   const decision = canAccess(view, args.device, args.actor, args.action, state.ledgerTimeMs);
