@@ -13,11 +13,10 @@ import { transactionId, type Consortium } from '@twinledger/ledger-core/chain';
 import { LedgerClient, type BlockAnswer } from '@twinledger/ledger-core/client';
 import type { Genesis } from '@twinledger/ledger-core/contracts';
 import type { BlockRecord } from '@twinledger/ledger-core/execution';
-import { projectEvent, projectionCheckpointId, toNeo4jParameters, type CypherStatement } from '@twinledger/graph-schema';
+import { projectEvent, projectionCheckpointId, toNeo4jParameters } from '@twinledger/graph-schema';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { invariant } from '../invariant.js';
 import { noFaults, type FaultInjector } from './fault-points.js';
-import { groupEventStatements } from './grouped-writes.js';
 import { lockHeadCypher, readHead, writeHeadStatement, type ProjectedHead } from './head.js';
 import { verifyBlock } from './verify-block.js';
 
@@ -35,7 +34,7 @@ export interface ProjectorOptions {
   readonly batchBlocksMax?: number;
   /** A batch closes once it holds this many ledger entries; one larger block is still one batch. Default 2,000. */
   readonly batchEntriesMax?: number;
-  /** Wait between status polls when caught up. Default 25 ms: a mutation waiting on read-your-writes waits this long on top of the write. */
+  /** Wait between status polls when caught up. Default 200 ms. */
   readonly pollIntervalMs?: number;
   /** First and largest retry delay after a failure. Defaults 100 ms and 5,000 ms. */
   readonly backoffMsFirst?: number;
@@ -93,7 +92,7 @@ export class Projector {
     invariant(options.ledgerUrls.length > 0, 'the projector needs at least one ledger node');
     this.batchBlocksMax = options.batchBlocksMax ?? batchBlocksMaxDefault;
     this.batchEntriesMax = options.batchEntriesMax ?? batchEntriesMaxDefault;
-    this.pollIntervalMs = options.pollIntervalMs ?? 25;
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.backoffMsFirst = options.backoffMsFirst ?? 100;
     this.backoffMsMax = options.backoffMsMax ?? 5_000;
     invariant(this.batchBlocksMax >= 1 && this.batchEntriesMax >= 1 && this.backoffMsFirst >= 1 && this.backoffMsMax >= this.backoffMsFirst, 'projector limits must be positive');
@@ -218,10 +217,7 @@ export class Projector {
           throw new CheckpointConflictError(`the checkpoint is at ${stored.height} ${stored.blockHash}, this projector expected ${head.height} ${head.blockHash}: another projector is running`);
         }
         this.faults.hit('projector.after-checkpoint-lock');
-        // Each block's events are grouped into few statements (see grouped-writes.ts); blocks stay apart
-        // so the fault point after each block's events still falls between blocks.
         for (const block of blocks) {
-          const blockEvents: (readonly CypherStatement[])[] = [];
           const { header, entries } = block.record;
           for (let position = 0; position < entries.length; position++) {
             const entry = entries[position];
@@ -234,11 +230,10 @@ export class Projector {
               const event = entry.events[eventIndex];
               invariant(event !== undefined, `event ${eventIndex} missing`);
               const context = { txId, height: header.height, position, eventIndex, ledgerTimeMs: header.timeMs, blockHash: block.head.blockHash };
-              blockEvents.push(projectEvent(event, context));
+              for (const statement of projectEvent(event, context)) await tx.run(statement.text, toNeo4jParameters(statement.parameters));
               eventCount++;
             }
           }
-          for (const statement of groupEventStatements(blockEvents)) await tx.run(statement.text, statement.parameters);
           this.faults.hit('projector.after-block-events');
         }
         const checkpoint = writeHeadStatement(last.head);

@@ -37,7 +37,7 @@ describe('awaitProjectedHeight', () => {
     const error = await awaitProjectedHeight(checkpoint.read, 5, { timeoutMs: 600 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProjectionWaitError);
     expect(error).toMatchObject({ code: ProjectionWaitErrorCode.behind, height: 5, heightSeen: 4 });
-    // 10, 20, 40, 80, 100, 100, ... ms: about nine reads in 600 ms, not sixty.
+    // 10, 20, 40, 80, 160, 250, ... ms: about eight reads in 600 ms, not sixty.
     expect(checkpoint.reads()).toBeLessThanOrEqual(10);
   });
 

@@ -12,8 +12,7 @@ import type { Driver } from 'neo4j-driver';
 
 /** Polling: the first pause, the cap it doubles up to, and the most polls however long the wait. */
 export const projectionPollDelayMsFirst = 10;
-// Capped low because a mutation answers only after its next read past the projection: the cap is its added latency at worst.
-export const projectionPollDelayMsMax = 100;
+export const projectionPollDelayMsMax = 250;
 export const projectionPollsMax = 10_000;
 /** Longest wait a caller may ask for, in milliseconds. */
 export const projectionWaitMsMax = 300_000;
