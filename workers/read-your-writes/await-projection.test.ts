@@ -4,7 +4,7 @@
  * with growing pauses (few reads for a long wait), and ends a wait that cannot succeed in time with
  * PROJECTION_BEHIND (naming the height seen) or, when aborted, with ABORTED.
  */
-import { awaitProjectedHeight, ProjectionWaitError, ProjectionWaitErrorCode } from './index.js';
+import { awaitProjectedHeight, coalescedHeightReader, ProjectionWaitError, ProjectionWaitErrorCode } from './index.js';
 
 function scripted(heights: ReadonlyArray<number | undefined | Error>): { read: () => Promise<number | undefined>; reads: () => number } {
   let index = 0;
@@ -50,5 +50,39 @@ describe('awaitProjectedHeight', () => {
   it('refuses a height below 1 and a timeout out of range', async () => {
     await expect(awaitProjectedHeight(scripted([1]).read, 0, { timeoutMs: 10 })).rejects.toBeInstanceOf(RangeError);
     await expect(awaitProjectedHeight(scripted([1]).read, 1, { timeoutMs: -1 })).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('coalescedHeightReader', () => {
+  it('lets concurrent waiters share one read, and reads again once it is done', async () => {
+    let reads = 0;
+    let release: (height: number) => void = () => undefined;
+    const read = coalescedHeightReader(
+      () =>
+        new Promise<number>((resolve) => {
+          reads++;
+          release = resolve;
+        }),
+    );
+    const waiters = Promise.all(Array.from({ length: 64 }, () => read()));
+    release(7);
+    expect(await waiters).toEqual(Array.from({ length: 64 }, () => 7));
+    expect(reads).toBe(1);
+    const later = read();
+    release(8);
+    expect(await later).toBe(8);
+    expect(reads).toBe(2);
+  });
+
+  it('passes a failed read to every caller sharing it, then reads afresh', async () => {
+    let attempt = 0;
+    const read = coalescedHeightReader(async () => {
+      attempt++;
+      if (attempt === 1) throw new Error('neo4j unreachable');
+      return 3;
+    });
+    await expect(Promise.all([read(), read()])).rejects.toThrow('neo4j unreachable');
+    expect(await read()).toBe(3);
+    expect(attempt).toBe(2);
   });
 });

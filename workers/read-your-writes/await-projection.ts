@@ -59,13 +59,41 @@ export function checkpointHeightReader(driver: Driver): ProjectedHeightReader {
 }
 
 /**
+ * `read` shared by concurrent callers: while one read is in flight, every other caller gets its answer
+ * instead of sending its own query. A read that began before a caller asked can only answer a lower
+ * height than one begun after, so a waiter at worst polls once more; it never sees a height the graph
+ * has not reached.
+ */
+export function coalescedHeightReader(read: ProjectedHeightReader): ProjectedHeightReader {
+  let inFlight: Promise<number | undefined> | undefined;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
+/**
+ * One shared checkpoint reader per driver: a server answering many mutations at once would otherwise
+ * send one checkpoint query per waiting mutation per poll, and those queries, not the projection,
+ * become what the mutations wait on.
+ */
+const sharedReaders = new WeakMap<Driver, ProjectedHeightReader>();
+
+/**
  * Resolves to the checkpoint height once it is at least `height`. Requires an integer height ≥ 1 (a
  * receipt's) and a timeout in range (RangeError otherwise). Throws ProjectionWaitError
  * PROJECTION_BEHIND when the deadline passes first, ABORTED when `signal` fires. A failed read (Neo4j
  * unreachable) counts as "not yet" and is retried until the deadline.
  */
 export async function awaitProjection(driver: Driver, height: number, options: AwaitProjectionOptions): Promise<number> {
-  return awaitProjectedHeight(checkpointHeightReader(driver), height, options);
+  let reader = sharedReaders.get(driver);
+  if (reader === undefined) {
+    reader = coalescedHeightReader(checkpointHeightReader(driver));
+    sharedReaders.set(driver, reader);
+  }
+  return awaitProjectedHeight(reader, height, options);
 }
 
 /** `awaitProjection` over any reader of the projected height; the same contract. */
