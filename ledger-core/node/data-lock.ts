@@ -26,10 +26,14 @@ export interface DataFolderLock {
 
 const heldInThisProcess = new Set<string>();
 
-/** Claims `dataDir` (created if missing). Throws DataFolderLockedError when another live holder has it. */
-export function lockDataFolder(dataDir: string): DataFolderLock {
+/**
+ * Claims `dataDir` (created if missing) through the lock file `lockFileName` in it, so a node and the
+ * platform that started it can each hold their own folder lock. Throws DataFolderLockedError when
+ * another live holder has it.
+ */
+export function lockDataFolder(dataDir: string, lockFileName: string = dataLockFileName): DataFolderLock {
   fs.mkdirSync(dataDir, { recursive: true });
-  const lockPath = path.join(fs.realpathSync(dataDir), dataLockFileName);
+  const lockPath = path.join(fs.realpathSync(dataDir), lockFileName);
   if (heldInThisProcess.has(lockPath)) throw new DataFolderLockedError(dataDir, process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
