@@ -4,7 +4,7 @@
  */
 import { runSubgraphMain } from '../shared/main.js';
 import { startIdentitySubgraph } from './server.js';
-import { openWritePath } from './write-setup.js';
+import { openWritePath } from '../shared/write-setup.js';
 
 void runSubgraphMain('identity', async (resources, port) => {
   const { redisUrl, custodyDir, consortiumDir } = resources.args;

@@ -8,9 +8,8 @@
  * the entity is read from the graph and returned with the receipt.
  */
 import { randomBytes } from 'node:crypto';
-import type { Identity } from '@twinledger/gateway';
-import { formatSignerKey, verifyTransaction, type JsonValue, type SignedTransaction } from '@twinledger/ledger-core/chain';
-import { buildTransaction, type Receipt, type TransactionSigner } from '@twinledger/ledger-core/client';
+import { formatSignerKey, type JsonValue } from '@twinledger/ledger-core/chain';
+import { buildTransaction } from '@twinledger/ledger-core/client';
 import {
   AccessTransactionType,
   DeviceTransactionType,
@@ -23,137 +22,17 @@ import {
   isOrganizationId,
   isOrganizationName,
   transferOfferLifetimeMsMax,
-  type GenesisMember,
 } from '@twinledger/ledger-core/contracts';
+import { checkedSignedTransaction, receiptAnswer, requireWriter, signAndSubmit, submit, writePathOf, type ReceiptAnswer, type WritePath } from '../shared/commit.js';
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
-import { awaitProjection, CommandError, CustodyError, CustodyErrorCode, ProjectionWaitError, ProjectionWaitErrorCode, type CustodyKeyStore } from '@twinledger/workers';
-import type { CommandSubmitter } from '../shared/write-path.js';
 import { grantByTxId, transferOffer, type DeviceRow, type GrantRow, type OrganizationRow } from './graph.js';
 import type { IdentityContext } from './schema.js';
 
-/** How long a mutation waits for its transaction's receipt, in milliseconds, by default. */
-export const receiptWaitMsDefault = 30_000;
-/** How long a mutation waits for the projection to reach its block, in milliseconds, by default. */
-export const projectionWaitMsDefault = 30_000;
+export { projectionWaitMsDefault, receiptWaitMsDefault, type WritePath } from '../shared/commit.js';
 
-/** What the mutations write through. Absent when the subgraph runs without `--redis`: mutations are then unavailable. */
-export interface WritePath {
-  /** The custodial keys: the store's methods only, so a test can stand in for it. */
-  readonly custody: Pick<CustodyKeyStore, 'has' | 'importKey' | 'signerFor'>;
-  readonly commands: CommandSubmitter;
-  /** The consortium members from the genesis: their organisations sign without a projected Organization row. */
-  readonly members: readonly GenesisMember[];
-  readonly receiptWaitMs: number;
-  readonly projectionWaitMs: number;
-}
-
-const writerRoles: ReadonlySet<string> = new Set(['partner', 'admin']);
 const modelPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,${deviceModelLengthMax - 1}}$`);
 const serialPattern = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,${deviceSerialLengthMax - 1}}$`);
 const categoryPattern = new RegExp(`^[a-z][a-z0-9-]{0,${deviceCategoryLengthMax - 1}}$`);
-/** A signed transaction accepted as a mutation argument is bounded before it is parsed further. */
-const signedTransactionBytesMax = 65_536;
-
-/** The receipt as the SDL's CommandReceipt. */
-interface ReceiptAnswer {
-  readonly txId: string;
-  readonly height: number;
-  readonly position: number;
-  readonly status: 'ACCEPTED' | 'REJECTED';
-  readonly code: string | null;
-  readonly reason: string | null;
-  readonly blockHash: string;
-}
-
-function receiptAnswer(receipt: Receipt): ReceiptAnswer {
-  return {
-    txId: receipt.txId,
-    height: receipt.height,
-    position: receipt.position,
-    status: receipt.status === 'accepted' ? 'ACCEPTED' : 'REJECTED',
-    code: receipt.status === 'rejected' ? receipt.code : null,
-    reason: receipt.status === 'rejected' ? receipt.reason : null,
-    blockHash: receipt.blockHash,
-  };
-}
-
-function writePathOf(context: IdentityContext): WritePath {
-  if (context.write === undefined) throw subgraphError(SubgraphErrorCode.ledgerUnavailable, 'this identity subgraph serves no mutations: it runs without a commands queue');
-  return context.write;
-}
-
-/** Throws FORBIDDEN unless the caller's role may write. */
-function requireWriter(identity: Identity): void {
-  if (!writerRoles.has(identity.role)) throw forbidden(`the ${identity.role} role reads only; mutations are for partners and admins`);
-}
-
-/** The caller organisation's custodial signer; FORBIDDEN when the platform holds no key for it. */
-async function custodialSigner(write: WritePath, organizationId: string): Promise<TransactionSigner> {
-  try {
-    return await write.custody.signerFor(organizationId);
-  } catch (error: unknown) {
-    if (error instanceof CustodyError && (error.code === CustodyErrorCode.keyMissing || error.code === CustodyErrorCode.organizationIdInvalid)) {
-      throw forbidden(`the platform holds no key for organisation ${organizationId}: sign the transaction with your own key and send it with submitSignedTransaction`);
-    }
-    throw error;
-  }
-}
-
-/**
- * Submits `signed`, waits for its receipt and, when accepted, for the projection to reach its block.
- * Throws LEDGER_REJECTED (with `ledgerCode`, `txId`, `height`), LEDGER_UNAVAILABLE (no outcome in
- * time; the same signed transaction may be sent again) or PROJECTION_BEHIND (accepted, graph behind).
- */
-async function submit(context: IdentityContext, write: WritePath, signed: SignedTransaction): Promise<Receipt> {
-  let receipt: Receipt;
-  try {
-    receipt = await write.commands.submit(signed, { timeoutMs: write.receiptWaitMs });
-  } catch (error: unknown) {
-    if (!(error instanceof CommandError)) throw error;
-    if (error.code === 'COMMAND_FAILED' && error.reasonCode !== undefined && /^TX_/.test(error.reasonCode)) {
-      throw subgraphError(SubgraphErrorCode.badUserInput, `the ledger refused the transaction as malformed: ${error.reasonCode}`, { txId: error.txId });
-    }
-    throw subgraphError(SubgraphErrorCode.ledgerUnavailable, `no outcome for transaction ${error.txId}: ${error.code}; sending the same signed transaction again joins it`, {
-      txId: error.txId,
-      commandCode: error.code,
-    });
-  }
-  if (receipt.status === 'rejected') {
-    // The code and transaction are in the message too: a gateway that passes on only `extensions.code` still tells the client.
-    throw subgraphError(SubgraphErrorCode.ledgerRejected, `${receipt.reason} (${receipt.code}, transaction ${receipt.txId})`, {
-      ledgerCode: receipt.code,
-      txId: receipt.txId,
-      height: receipt.height,
-    });
-  }
-  try {
-    await awaitProjection(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs });
-  } catch (error: unknown) {
-    if (!(error instanceof ProjectionWaitError) || error.code !== ProjectionWaitErrorCode.behind) throw error;
-    throw subgraphError(SubgraphErrorCode.projectionBehind, `transaction ${receipt.txId} is accepted at height ${receipt.height}, but ${error.message}`, {
-      txId: receipt.txId,
-      height: receipt.height,
-    });
-  }
-  return receipt;
-}
-
-/** Signs `{type, payload}` with the caller organisation's custodial key and submits it. */
-async function signAndSubmit(context: IdentityContext, type: string, payload: JsonValue): Promise<Receipt> {
-  const write = writePathOf(context);
-  requireWriter(context.identity);
-  const signer = await custodialSigner(write, context.identity.organizationId);
-  return submit(context, write, buildTransaction({ type, payload }, signer).signed);
-}
-
-/** A signed transaction from outside, checked for shape and signature before it is queued. */
-function checkedSignedTransaction(value: unknown): SignedTransaction {
-  const text = JSON.stringify(value ?? null);
-  if (text.length > signedTransactionBytesMax) throw badUserInput(`signedTransaction is more than ${signedTransactionBytesMax} bytes of JSON`);
-  const verification = verifyTransaction(value);
-  if (!verification.ok) throw subgraphError(SubgraphErrorCode.badUserInput, `signedTransaction: ${verification.reason}`, { ledgerCode: verification.code });
-  return value as SignedTransaction;
-}
 
 function timeMs(value: number, what: string, lifetimeMsMax: number): number {
   const now = Date.now();

@@ -38,6 +38,8 @@ interface GatewayFiles {
 }
 
 const subgraphNames = ['identity', 'ledger'] as const;
+/** Subgraphs that serve mutations when the platform has a commands queue; the others only read. */
+const writingSubgraphs: ReadonlySet<string> = new Set(['identity', 'production', 'supply']);
 
 /**
  * Starts the identity and ledger subgraphs, then the gateway over the checked-in supergraph. The
@@ -63,7 +65,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
               '--ledger', options.ledgerUrls.join(','),
               '--consortium', options.consortiumDir,
               '--identity-key', files.identityPublicKeyPath,
-              ...(name === 'identity' && options.redisUrl !== undefined ? ['--redis', options.redisUrl, '--custody', path.join(options.dataDir, 'custody')] : []),
+              ...(writingSubgraphs.has(name) && options.redisUrl !== undefined ? ['--redis', options.redisUrl, '--custody', path.join(options.dataDir, 'custody')] : []),
             ],
             logFile: path.join(options.logDir, `subgraph-${name}.log`),
             readyLine: new RegExp(`^twinledger-subgraph ${name} ready `),

@@ -1,5 +1,5 @@
 /**
- * What the identity subgraph process writes through when started with `--redis` and `--custody`: the
+ * What a subgraph process writes through when started with `--redis` and `--custody`: the
  * commands queue and the custodial key store. On start, every consortium member whose organisation key
  * lies in the consortium folder (`<member>/organization.key`, as the default deployment creates it) and
  * is not in custody yet is imported, so members' partners can write from the first start; a member that
@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConsortium, organizationKeyFileName } from '@twinledger/ledger-core/node/bootstrap';
 import { CustodyKeyStore } from '@twinledger/workers';
-import { connectCommandSubmitter } from '../shared/write-path.js';
-import { projectionWaitMsDefault, receiptWaitMsDefault, type WritePath } from './mutations.js';
+import { connectCommandSubmitter } from './write-path.js';
+import { projectionWaitMsDefault, receiptWaitMsDefault, type WritePath } from './commit.js';
 
 /** Largest organisation key file read, in bytes; signer key text is under 200. */
 const organizationKeyFileBytesMax = 4_096;
