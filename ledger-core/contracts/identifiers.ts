@@ -36,3 +36,22 @@ export function isOrganizationName(value: unknown): value is string {
     !controlOrLoneSurrogatePattern.test(value)
   );
 }
+
+/** Longest item id (lot, serial, order, shipment, step…), in characters. */
+export const itemIdLengthMax = 256;
+
+// Printable ASCII without spaces: GS1 identifiers (EPC URNs, Digital Link URIs) are ids as they stand.
+const itemIdPattern = new RegExp(`^[\\x21-\\x7e]{1,${itemIdLengthMax}}$`);
+
+/** True when `value` is an item id: 1 to 256 printable ASCII characters without spaces. */
+export function isItemId(value: unknown): value is string {
+  return typeof value === 'string' && itemIdPattern.test(value);
+}
+
+/**
+ * An item id as one world-state key segment: percent-encoded, so a "/" inside a GS1 URI never splits
+ * the key into two and two different ids never share a key.
+ */
+export function itemKeySegment(id: string): string {
+  return encodeURIComponent(id);
+}
