@@ -34,7 +34,20 @@ export function sharedScalarsSdl(): string {
   return readSdlFile('scalars.graphql');
 }
 
-/** The full type definitions of subgraph `name`: its own file, then the shared scalars. */
+/**
+ * The full type definitions of subgraph `name`: its own file `sdl/<name>.graphql`, or every
+ * `.graphql` file of the folder `sdl/<name>/` in name order (a subgraph whose parts are written
+ * separately, such as its entities and its trace queries), then the shared scalars.
+ */
 export function subgraphSdl(name: SubgraphName): string {
-  return `${readSdlFile(`${name}.graphql`)}\n${sharedScalarsSdl()}`;
+  const folder = path.join(graphSchemaPackageDir(), 'sdl', name);
+  const own = fs.existsSync(folder)
+    ? fs
+        .readdirSync(folder)
+        .filter((file) => file.endsWith('.graphql'))
+        .sort()
+        .map((file) => readSdlFile(path.join(name, file)))
+        .join('\n')
+    : readSdlFile(`${name}.graphql`);
+  return `${own}\n${sharedScalarsSdl()}`;
 }

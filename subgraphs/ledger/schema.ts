@@ -96,22 +96,34 @@ function ledgerFailure(error: unknown): Error {
   return subgraphError(SubgraphErrorCode.ledgerUnavailable, error instanceof Error ? error.message : 'no ledger node answered');
 }
 
+interface ProvenanceAnswer {
+  readonly txId: string;
+  readonly height: number;
+  readonly type: string;
+  readonly proofBundle: ProofBundle;
+}
+
+async function provenanceEntry(context: LedgerContext, txId: string, height?: number): Promise<ProvenanceAnswer> {
+  let bundle: ProofBundle;
+  try {
+    bundle = await context.proofBundles.load(txId);
+  } catch (error: unknown) {
+    throw ledgerFailure(error);
+  }
+  // The bundle's first header is the block holding the leaf.
+  const leafHeight = height ?? bundle.headers[0]?.height;
+  if (leafHeight === undefined) throw subgraphError(SubgraphErrorCode.ledgerUnavailable, `the proof of ${txId} has no block header`);
+  return { txId, height: leafHeight, type: bundle.leaf.tx.tx.type, proofBundle: bundle };
+}
+
 async function provenance(context: LedgerContext, loader: DataLoader<string, TouchingTransaction[]>, key: string, first: number | null | undefined) {
   const size = first ?? provenanceEntriesMax;
   if (!Number.isSafeInteger(size) || size < 1 || size > provenanceEntriesMax) throw badUserInput(`first must be 1 to ${provenanceEntriesMax}`);
   const touching = (await loader.load(key)).slice(0, size);
-  return Promise.all(
-    touching.map(async (entry) => {
-      let bundle: ProofBundle;
-      try {
-        bundle = await context.proofBundles.load(entry.txId);
-      } catch (error: unknown) {
-        throw ledgerFailure(error);
-      }
-      return { txId: entry.txId, height: entry.height, type: bundle.leaf.tx.tx.type, proofBundle: bundle };
-    }),
-  );
+  return Promise.all(touching.map((entry) => provenanceEntry(context, entry.txId, entry.height)));
 }
+
+const transactionIdPattern = /^[0-9a-f]{64}$/;
 
 interface TransactionView {
   readonly signed: SignedTransaction;
@@ -170,6 +182,12 @@ const resolvers = {
           ? { url: result.url, reachable: true, node: result.status.node, height: result.status.height, qcHeight: result.status.qcHeight, treeSize: result.status.treeSize, blockHash: result.status.blockHash }
           : { url: result.url, reachable: false, error: result.error.message },
       ),
+  },
+  ProvenanceEntry: {
+    __resolveReference: (reference: { txId: string }, context: LedgerContext) => {
+      if (!transactionIdPattern.test(reference.txId)) throw badUserInput('a provenance reference names a transaction id: 64 lowercase hex digits');
+      return provenanceEntry(context, reference.txId);
+    },
   },
   Device: {
     __resolveReference: (reference: { did: string }) => reference,
