@@ -12,4 +12,5 @@ export * from './asset-note.js';
 export * from './delegation.js';
 export * from './device.js';
 export * from './access.js';
+export * from './supply.js';
 export * from './standard.js';

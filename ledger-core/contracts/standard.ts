@@ -9,9 +9,10 @@ import { assetNoteContract } from './asset-note.js';
 import { delegationContract } from './delegation.js';
 import { deviceContract } from './device.js';
 import { organizationContract } from './organization.js';
+import { supplyContract } from './supply.js';
 import { createContractRegistry, type ContractRegistry } from './registry.js';
 
-export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract];
+export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract];
 
 /** A fresh registry holding `standardContracts`. */
 export function createStandardRegistry(): ContractRegistry {
