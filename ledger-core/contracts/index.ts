@@ -12,5 +12,6 @@ export * from './asset-note.js';
 export * from './delegation.js';
 export * from './device.js';
 export * from './access.js';
+export * from './production.js';
 export * from './supply.js';
 export * from './standard.js';

@@ -9,10 +9,11 @@ import { assetNoteContract } from './asset-note.js';
 import { delegationContract } from './delegation.js';
 import { deviceContract } from './device.js';
 import { organizationContract } from './organization.js';
+import { productionContract } from './production.js';
 import { supplyContract } from './supply.js';
 import { createContractRegistry, type ContractRegistry } from './registry.js';
 
-export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract];
+export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract, productionContract];
 
 /** A fresh registry holding `standardContracts`. */
 export function createStandardRegistry(): ContractRegistry {
