@@ -30,6 +30,12 @@ export const projectedLabelKeys = {
   AccessEvent: 'id',
   Actor: 'did',
   Delegation: 'id',
+  Lot: 'lot',
+  MaterialLot: 'lot',
+  Batch: 'lot',
+  Product: 'serial',
+  ProcessStep: 'id',
+  QualityCheck: 'id',
 } as const;
 
 export type ProjectedLabel = keyof typeof projectedLabelKeys;
@@ -101,6 +107,35 @@ export const migrations: readonly Migration[] = [
       index('Delegation', 'txId'),
       index('Delegation', 'delegate'),
       index('Delegation', 'organization'),
+    ],
+  },
+  {
+    // Production traceability (docs/traceability.md): lots (material lots and batches share the Lot
+    // key), products, process steps and quality checks. `producer`/`supplier` serve the per-organisation
+    // lists; the trace relationships' `txId` indexes serve provenance, which lists the transactions
+    // that linked an entity as well as the one that made it.
+    id: '005-production',
+    statements: [
+      uniqueKey('Lot', 'lot'),
+      index('Lot', 'txId'),
+      index('Lot', 'supplier'),
+      index('Lot', 'producer'),
+      uniqueKey('Product', 'serial'),
+      index('Product', 'txId'),
+      index('Product', 'batch'),
+      index('Product', 'producer'),
+      uniqueKey('ProcessStep', 'id'),
+      index('ProcessStep', 'txId'),
+      index('ProcessStep', 'producer'),
+      index('ProcessStep', 'station'),
+      uniqueKey('QualityCheck', 'id'),
+      index('QualityCheck', 'txId'),
+      index('QualityCheck', 'producer'),
+      'CREATE INDEX made_from_txid IF NOT EXISTS FOR ()-[r:MADE_FROM]-() ON (r.txId)',
+      'CREATE INDEX consumed_txid IF NOT EXISTS FOR ()-[r:CONSUMED]-() ON (r.txId)',
+      'CREATE INDEX processed_in_txid IF NOT EXISTS FOR ()-[r:PROCESSED_IN]-() ON (r.txId)',
+      'CREATE INDEX of_batch_txid IF NOT EXISTS FOR ()-[r:OF_BATCH]-() ON (r.txId)',
+      'CREATE INDEX checks_txid IF NOT EXISTS FOR ()-[r:CHECKS]-() ON (r.txId)',
     ],
   },
 ];

@@ -6,5 +6,6 @@ export * from './note.js';
 export * from './device.js';
 export * from './access.js';
 export * from './delegation.js';
+export * from './production.js';
 export * from './trace-model.js';
 export * from './registry.js';
