@@ -14,4 +14,6 @@ export * from './device.js';
 export * from './access.js';
 export * from './production.js';
 export * from './supply.js';
+export * from './recycling.js';
+export * from './revenue-split.js';
 export * from './standard.js';

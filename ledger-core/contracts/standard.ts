@@ -10,10 +10,11 @@ import { delegationContract } from './delegation.js';
 import { deviceContract } from './device.js';
 import { organizationContract } from './organization.js';
 import { productionContract } from './production.js';
+import { recyclingContract } from './recycling.js';
 import { supplyContract } from './supply.js';
 import { createContractRegistry, type ContractRegistry } from './registry.js';
 
-export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract, productionContract];
+export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract, productionContract, recyclingContract];
 
 /** A fresh registry holding `standardContracts`. */
 export function createStandardRegistry(): ContractRegistry {
