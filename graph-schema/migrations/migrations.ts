@@ -36,6 +36,10 @@ export const projectedLabelKeys = {
   Product: 'serial',
   ProcessStep: 'id',
   QualityCheck: 'id',
+  Order: 'id',
+  Shipment: 'id',
+  WorkOrder: 'id',
+  CustodyHandover: 'id',
 } as const;
 
 export type ProjectedLabel = keyof typeof projectedLabelKeys;
@@ -136,6 +140,30 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX processed_in_txid IF NOT EXISTS FOR ()-[r:PROCESSED_IN]-() ON (r.txId)',
       'CREATE INDEX of_batch_txid IF NOT EXISTS FOR ()-[r:OF_BATCH]-() ON (r.txId)',
       'CREATE INDEX checks_txid IF NOT EXISTS FOR ()-[r:CHECKS]-() ON (r.txId)',
+    ],
+  },
+  {
+    // Orders, shipments, work orders and custody handovers (supply). Keys as everywhere; the parties'
+    // ids are indexed because "the caller's orders" starts from them, and the relationships that
+    // carry a transaction of their own (lifecycle steps, progress reports) have their txId indexed for
+    // provenance.
+    id: '006-supply',
+    statements: [
+      uniqueKey('Order', 'id'),
+      index('Order', 'txId'),
+      index('Order', 'buyer'),
+      index('Order', 'seller'),
+      uniqueKey('Shipment', 'id'),
+      index('Shipment', 'txId'),
+      index('Shipment', 'order'),
+      uniqueKey('WorkOrder', 'id'),
+      index('WorkOrder', 'txId'),
+      index('WorkOrder', 'order'),
+      uniqueKey('CustodyHandover', 'id'),
+      index('CustodyHandover', 'txId'),
+      index('CustodyHandover', 'shipment'),
+      'CREATE INDEX advanced_by_txid IF NOT EXISTS FOR ()-[r:ADVANCED_BY]-() ON (r.txId)',
+      'CREATE INDEX progress_reported_txid IF NOT EXISTS FOR ()-[r:PROGRESS_REPORTED]-() ON (r.txId)',
     ],
   },
 ];

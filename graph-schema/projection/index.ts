@@ -7,5 +7,6 @@ export * from './device.js';
 export * from './access.js';
 export * from './delegation.js';
 export * from './production.js';
+export * from './supply.js';
 export * from './trace-model.js';
 export * from './registry.js';
