@@ -445,7 +445,9 @@ function checkRecover(call: ContractCall, state: StateView): Checked<{ payload: 
   const fields = recoverPayloadFields(call.payload);
   if (fields === undefined) return refuse('badPayload', 'recycling.recover takes exactly {item, description, weightGrams}, optionally rule and onBehalfOf');
   const { item, description, weightGrams } = fields;
+  // Absent means no rule; null is not a second spelling of it, so one item has one signed form.
   const rule = Object.prototype.hasOwnProperty.call(fields, 'rule') ? fields['rule'] : null;
+  if (rule === null && Object.prototype.hasOwnProperty.call(fields, 'rule')) return refuse('badPayload', 'rule, when given, must be a rule id');
   if (!isItemId(item)) return refuse('badPayload', 'item must be 1 to 256 printable ASCII characters without spaces');
   if (!isRecoveredItemDescription(description)) {
     return refuse('badPayload', `description must be 1 to ${recoveredItemDescriptionLengthMax} characters, without control characters or blanks at either end`);
