@@ -9,7 +9,8 @@
  * whole minor units that add up exactly to the amount. Amounts travel as decimal strings, since a JSON
  * number loses precision past 2^53. Organisation-signed calls may be delegated (`onBehalfOf`).
  *
- * An item without a rule pays its whole sale to its holder. A sale ends the item's life on the ledger:
+ * An item whose id is the serial of a product registered by production names that product in its
+ * recovery event, so the graph links the two. An item without a rule pays its whole sale to its holder. A sale ends the item's life on the ledger:
  * it changes hands no more, and an open offer for it is withdrawn.
  *
  * State (keys under `recycling/`; rule and item ids are item ids, each one key segment via `itemKeySegment`):
@@ -25,6 +26,7 @@ import { effectiveActor, type EffectiveActor } from './delegation.js';
 import { isItemId, isOrganizationId, itemKeySegment } from './identifiers.js';
 import { invariant, unreachable } from './invariant.js';
 import { findOrganization } from './organization.js';
+import { findProduct } from './production.js';
 import { accepted, delegablePayloadFields, exactPayloadFields, isTransactionId, ok, refused, rejectionOf, type Checked } from './payload-checks.js';
 import { shareBasisPointsTotal, splitProceeds } from './revenue-split.js';
 
@@ -267,6 +269,8 @@ export function findHolding(state: StateView, item: string, index: number): Hold
 
 type ProposePayload = { readonly id: string; readonly parties: readonly { readonly organization: string; readonly shareBasisPoints: number }[] };
 type RecoverPayload = { readonly item: string; readonly description: string; readonly weightGrams: number; readonly rule: string | null };
+/** The recovered item is the product with this serial, registered by production when it was recovered, or null. */
+type RecoveredProduct = { readonly product: string | null };
 type OfferPayload = { readonly item: string; readonly to: string; readonly purpose: RecyclingPurpose };
 type SalePayload = { readonly item: string; readonly amountMinor: string; readonly currency: string };
 
@@ -441,7 +445,7 @@ function recoverPayloadFields(payload: JsonValue): StoredObject | undefined {
   return ['item', 'description', 'weightGrams'].every((key) => Object.prototype.hasOwnProperty.call(object, key)) ? object : undefined;
 }
 
-function checkRecover(call: ContractCall, state: StateView): Checked<{ payload: RecoverPayload; actor: EffectiveActor }> {
+function checkRecover(call: ContractCall, state: StateView): Checked<{ payload: RecoverPayload; recovered: RecoveredProduct; actor: EffectiveActor }> {
   const fields = recoverPayloadFields(call.payload);
   if (fields === undefined) return refuse('badPayload', 'recycling.recover takes exactly {item, description, weightGrams}, optionally rule and onBehalfOf');
   const { item, description, weightGrams } = fields;
@@ -463,10 +467,12 @@ function checkRecover(call: ContractCall, state: StateView): Checked<{ payload: 
     if (!record.parties.some((party) => party.organization === actor.organization.id)) return refuse('notParty', `${actor.organization.id} is not a party of rule ${rule}`);
   }
   if (findRecoveredItem(state, item) !== undefined) return refuse('itemExists', `item ${item} was recovered already`);
-  return ok({ payload: { item, description, weightGrams, rule }, actor });
+  // The ledger, not the graph, says whether the item is a registered product: the link is then a fact of the block.
+  const recovered = { product: findProduct(state, item) === undefined ? null : item };
+  return ok({ payload: { item, description, weightGrams, rule }, recovered, actor });
 }
 
-function applyRecover(call: ContractCall, { payload, actor }: { payload: RecoverPayload; actor: EffectiveActor }): ContractEffects {
+function applyRecover(call: ContractCall, { payload, recovered, actor }: { payload: RecoverPayload; recovered: RecoveredProduct; actor: EffectiveActor }): ContractEffects {
   const { txId, height, ledgerTimeMs } = call.context;
   const collector = actor.organization.id;
   const record: RecoveredItemRecord = { ...payload, collector, holder: collector, holderCount: 1, status: 'held', recoveredTxId: txId, saleTxId: null };
@@ -476,7 +482,7 @@ function applyRecover(call: ContractCall, { payload, actor }: { payload: Recover
       [recoveredItemKey(payload.item), record],
       [holdingKey(payload.item, 0), holding],
     ],
-    events: [{ type: 'RecyclingItemRecovered', ...payload, collector, delegationId: actor.delegationId }],
+    events: [{ type: 'RecyclingItemRecovered', ...payload, product: recovered.product, collector, delegationId: actor.delegationId }],
   };
 }
 
