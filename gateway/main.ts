@@ -3,7 +3,7 @@
  *
  *   node gateway/dist/main.js --supergraph <file> --subgraph name=url[,name=url...] --port <n>
  *     --keys <api key store file> --identity-key <Ed25519 PKCS#8 PEM file>
- *     [--host 127.0.0.1] [--jwt-issuer <iss> --jwt-audience <aud> [--jwt-secret-file <file>] [--jwt-public-key <PEM file>]...]
+ *     [--host 127.0.0.1] [--epcis <EPCIS service base URL>] [--jwt-issuer <iss> --jwt-audience <aud> [--jwt-secret-file <file>] [--jwt-public-key <PEM file>]...]
  *
  * Prints `twinledger-gateway ready http://127.0.0.1:<port>/graphql` once it serves; stops cleanly on
  * SIGTERM or SIGINT (exit 0). Bad arguments exit 2 with one line on stderr; a failed start exits 1.
@@ -26,6 +26,8 @@ export interface GatewayArguments {
   jwtAudience?: string;
   jwtSecretPath?: string;
   jwtPublicKeyPaths: string[];
+  /** The EPCIS service's base URL, served at `/epcis/*`. */
+  epcisUrl?: string;
 }
 
 export class ArgumentError extends Error {
@@ -43,7 +45,7 @@ export function parseGatewayArguments(argv: readonly string[]): GatewayArguments
     if (flag === undefined || !flag.startsWith('--') || value === undefined) throw new ArgumentError(`expected --flag value at "${flag ?? ''}"`);
     values.set(flag.slice(2), [...(values.get(flag.slice(2)) ?? []), value]);
   }
-  const known = new Set(['supergraph', 'subgraph', 'port', 'host', 'keys', 'identity-key', 'jwt-issuer', 'jwt-audience', 'jwt-secret-file', 'jwt-public-key']);
+  const known = new Set(['supergraph', 'subgraph', 'port', 'host', 'keys', 'identity-key', 'jwt-issuer', 'jwt-audience', 'jwt-secret-file', 'jwt-public-key', 'epcis']);
   for (const flag of values.keys()) if (!known.has(flag)) throw new ArgumentError(`unknown flag --${flag}`);
   const one = (flag: string): string | undefined => {
     const list = values.get(flag);
@@ -79,6 +81,8 @@ export function parseGatewayArguments(argv: readonly string[]): GatewayArguments
       throw new ArgumentError('JWTs need --jwt-issuer, --jwt-audience and --jwt-secret-file and/or --jwt-public-key');
     }
   }
+  const epcisUrl = one('epcis');
+  if (epcisUrl !== undefined && (!/^https?:\/\//.test(epcisUrl) || !URL.canParse(epcisUrl))) throw new ArgumentError(`--epcis: "${epcisUrl}" is not an http(s) URL`);
   return {
     supergraphPath: required('supergraph'),
     subgraphUrls,
@@ -90,6 +94,7 @@ export function parseGatewayArguments(argv: readonly string[]): GatewayArguments
     ...(jwtAudience === undefined ? {} : { jwtAudience }),
     ...(jwtSecretPath === undefined ? {} : { jwtSecretPath }),
     jwtPublicKeyPaths,
+    ...(epcisUrl === undefined ? {} : { epcisUrl }),
   };
 }
 
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
     host: args.host,
     auth: { apiKeys: await loadApiKeyStore(args.keysPath), ...(await loadJwtConfig(args).then((jwt) => (jwt === undefined ? {} : { jwt }))) },
     identitySigningKey: identitySigningKeyFromPem(await readFile(args.identityKeyPath, 'utf8')),
+    ...(args.epcisUrl === undefined ? {} : { epcisUrl: args.epcisUrl }),
   });
   process.stdout.write(`twinledger-gateway ready ${gateway.url}\n`);
   const stop = (): void => {

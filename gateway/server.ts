@@ -11,6 +11,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { authenticate, type AuthConfig } from './auth/authenticate.js';
+import { forwardEpcis, isEpcisPath, refuseEpcisUnauthenticated } from './epcis-route.js';
 import { errorBody, formatGatewayError } from './errors.js';
 import { graphiqlAsset, graphiqlAssetsPath, type GraphiqlAsset, graphiqlContentSecurityPolicy, graphiqlPage, graphiqlPagePath } from './graphiql.js';
 import { checkSubgraphs, type GatewayHealth } from './health.js';
@@ -76,6 +77,8 @@ export interface GatewayOptions {
   /** Default from NODE_ENV: 'production' turns off GraphiQL, introspection and schema hints in errors. */
   mode?: 'development' | 'production';
   subgraphRequestTimeoutMs?: number;
+  /** The EPCIS service's base URL: `/epcis/*` is forwarded there after authentication. Absent: 404. */
+  epcisUrl?: string;
 }
 
 export interface RunningGateway {
@@ -273,6 +276,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     finish(record.outcome ?? (status < 400 ? 'ok' : 'BAD_REQUEST'));
   }
 
+  async function handleEpcis(request: IncomingMessage, response: ServerResponse, url: URL, epcisUrl: string): Promise<void> {
+    const auth = await authenticate(request.headers, options.auth);
+    if (!auth.ok) {
+      metrics.authFailure(auth.reason);
+      return refuseEpcisUnauthenticated(response, auth.reason === 'missing_credentials' ? 'Authentication required: send an API key or a bearer token' : 'Invalid credentials');
+    }
+    return forwardEpcis(request, response, url, auth.identity, { baseUrl: epcisUrl, signingKey: options.identitySigningKey, timeoutMs: subgraphTimeoutMs });
+  }
+
   let healthProbe: { startedMs: number; result: Promise<GatewayHealth> } | null = null;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -303,6 +315,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (found !== null) return sendGraphiqlAsset(request, response, await found);
     }
     if (url.pathname === graphqlPath) return handleGraphQL(request, response, url, startedMs);
+    if (options.epcisUrl !== undefined && isEpcisPath(url.pathname)) return handleEpcis(request, response, url, options.epcisUrl);
     return sendText(response, 404, 'application/json; charset=utf-8', errorBody('NOT_FOUND', 'Not found'));
   }
 
