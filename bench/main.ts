@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const suiteDir = path.join(__dirname, suite);
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   console.log(`# ${suite} on ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-  for (const file of fs.readdirSync(suiteDir).filter((name) => name.endsWith('.js')).sort()) {
+  for (const file of fs.readdirSync(suiteDir).filter((name) => name.endsWith('.js') && !name.endsWith('.test.js')).sort()) {
     const loaded = (await import(path.join(suiteDir, file))) as { benchmarks?: Benchmark[] };
     for (const benchmark of loaded.benchmarks ?? []) {
       if (filter !== undefined && !benchmark.name.includes(filter)) continue;
