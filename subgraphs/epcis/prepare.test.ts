@@ -117,6 +117,14 @@ test('an undeclared prefix refuses the whole document, naming the event; nothing
   expect(problem.detail).toMatch(/nothing was stored$/);
 });
 
+test('an identifier the ledger cannot key (longer than 256 characters) refuses the document, naming the event', () => {
+  const long = { ...objectEvent('1'), epcList: [`urn:epc:id:sgtin:4012345.011111.${'9'.repeat(300)}`] };
+  expect(refusal(minimalDocument([objectEvent('2'), long]))).toMatchObject({
+    status: 400,
+    errors: [{ pointer: '/epcisBody/eventList/1', message: expect.stringMatching(/^\/epcisBody\/eventList\/1: "urn:epc:id:sgtin:4012345\.011111\.9+" is not an identifier this ledger keeps/) }],
+  });
+});
+
 test('a declared prefix is expanded in the payload, and the same event twice is planned once, answered twice', () => {
   const event = { ...objectEvent('7'), 'example:temperature': 21 };
   const plan = planCapture(minimalDocument([event, objectEvent('8'), event]), check);

@@ -9,6 +9,7 @@
  * The same event twice in one document (same hash ID) is planned once and answered at both places.
  */
 import { canonicalize, checkPayloadLimits, transactionBytesMax, TransactionShapeError, type JsonValue } from '@twinledger/ledger-core/chain';
+import { isItemId } from '@twinledger/ledger-core/contracts';
 import { capturedEventFacts, EpcisEventError, eventHashId, namespacesOf, prepareEvent } from '@twinledger/ledger-core/epcis';
 import { EpcisProblemType, problem, type EpcisProblem, type ProblemEntry } from './problem.js';
 import type { SchemaCheck } from './validate.js';
@@ -75,7 +76,13 @@ export function planCapture(document: unknown, check: (document: unknown) => Sch
       const namespaces = { ...documentNamespaces, ...(isObject(event) ? namespacesOf(event['@context']) : {}) };
       const prepared = prepareEvent(event, namespaces);
       // The contract reads the same facts; an event it would refuse as BAD_PAYLOAD is refused here, before anything is signed.
-      capturedEventFacts(prepared);
+      const facts = capturedEventFacts(prepared);
+      // Every identifier becomes a graph node keyed by it (docs/traceability.md), so each must be an item id.
+      const badId = [...facts.epcs, ...facts.epcClasses].find((id) => !isItemId(id));
+      if (badId !== undefined) {
+        errors.push({ pointer, message: `${pointer}: ${JSON.stringify(badId.slice(0, 80))} is not an identifier this ledger keeps (1 to 256 printable ASCII characters without spaces)` });
+        continue;
+      }
       const hashId = eventHashId(prepared);
       const payload = { event: prepared };
       checkPayloadLimits(payload);
