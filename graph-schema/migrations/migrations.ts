@@ -40,6 +40,10 @@ export const projectedLabelKeys = {
   Shipment: 'id',
   WorkOrder: 'id',
   CustodyHandover: 'id',
+  RevenueRule: 'id',
+  RecoveredItem: 'id',
+  RecyclingHandover: 'id',
+  Sale: 'id',
 } as const;
 
 export type ProjectedLabel = keyof typeof projectedLabelKeys;
@@ -164,6 +168,30 @@ export const migrations: readonly Migration[] = [
       index('CustodyHandover', 'shipment'),
       'CREATE INDEX advanced_by_txid IF NOT EXISTS FOR ()-[r:ADVANCED_BY]-() ON (r.txId)',
       'CREATE INDEX progress_reported_txid IF NOT EXISTS FOR ()-[r:PROGRESS_REPORTED]-() ON (r.txId)',
+    ],
+  },
+  {
+    // Recycling: revenue rules, recovered items, their handover offers and sales. `holder` and
+    // `collector` serve per-organisation lists; HELD_BY and PARTY are indexed by txId because an item's
+    // and a rule's provenance lists the handovers and acceptances stamped on them, and `Sale.item` finds
+    // an item's sale.
+    id: '007-recycling',
+    statements: [
+      uniqueKey('RevenueRule', 'id'),
+      index('RevenueRule', 'txId'),
+      uniqueKey('RecoveredItem', 'id'),
+      index('RecoveredItem', 'txId'),
+      index('RecoveredItem', 'holder'),
+      index('RecoveredItem', 'collector'),
+      uniqueKey('RecyclingHandover', 'id'),
+      index('RecyclingHandover', 'txId'),
+      index('RecyclingHandover', 'item'),
+      uniqueKey('Sale', 'id'),
+      index('Sale', 'txId'),
+      index('Sale', 'item'),
+      'CREATE INDEX held_by_txid IF NOT EXISTS FOR ()-[r:HELD_BY]-() ON (r.txId)',
+      'CREATE INDEX party_txid IF NOT EXISTS FOR ()-[r:PARTY]-() ON (r.txId)',
+      'CREATE INDEX party_acceptedtxid IF NOT EXISTS FOR ()-[r:PARTY]-() ON (r.acceptedTxId)',
     ],
   },
 ];

@@ -8,5 +8,6 @@ export * from './access.js';
 export * from './delegation.js';
 export * from './production.js';
 export * from './supply.js';
+export * from './recycling.js';
 export * from './trace-model.js';
 export * from './registry.js';

@@ -9,10 +9,11 @@ import { deviceHandlers } from './device.js';
 import { noteHandlers } from './note.js';
 import { organizationHandlers } from './organization.js';
 import { productionHandlers } from './production.js';
+import { recyclingHandlers } from './recycling.js';
 import { supplyHandlers } from './supply.js';
 import { ProjectionError, ProjectionErrorCode, type CypherStatement, type EventHandler, type HandlerTable, type ProjectionContext } from './types.js';
 
-const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers, deviceHandlers, accessHandlers, delegationHandlers, productionHandlers, supplyHandlers];
+const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers, deviceHandlers, accessHandlers, delegationHandlers, productionHandlers, supplyHandlers, recyclingHandlers];
 
 /** One table of every handler; throws ProjectionError when two domains claim the same event type. */
 export function mergeHandlerTables(tables: readonly HandlerTable[]): ReadonlyMap<string, EventHandler> {
