@@ -83,7 +83,7 @@ beforeEach(() => {
 });
 
 test('without credentials, or with an unknown key, 401 problem JSON and nothing is forwarded', async () => {
-  for (const headers of [{}, { authorization: 'Bearer tl_notakey' }]) {
+  for (const headers of [{}, { authorization: 'Bearer tl_notakey' }] as Array<Record<string, string>>) {
     const response = await fetch(`${gatewayBase}/epcis/events`, { headers });
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
