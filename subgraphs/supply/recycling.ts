@@ -156,6 +156,7 @@ export const recyclingResolvers = {
     status: (item: ItemRow) => item.status.toUpperCase(),
     // The rule is read through the item: whoever may read the item (a holder who sells it) sees how its proceeds split.
     rule: (item: ItemRow, _: unknown, context: CommitContext) => (item.rule === null ? null : loadersOf(context).rules.load(item.rule)),
+    product: (item: ItemRow) => (item.productSerial === null ? null : { serial: item.productSerial }),
     recoveredAt: (item: ItemRow) => item.recoveredAtMs,
     holders: (item: ItemRow, _: unknown, context: CommitContext) => loadersOf(context).holdings.load(item.id),
     handovers: (item: ItemRow, _: unknown, context: CommitContext) => loadersOf(context).handovers.load(item.id),
