@@ -16,4 +16,5 @@ export * from './production.js';
 export * from './supply.js';
 export * from './recycling.js';
 export * from './revenue-split.js';
+export * from './epcis.js';
 export * from './standard.js';

@@ -8,13 +8,14 @@ import { accessContract } from './access.js';
 import { assetNoteContract } from './asset-note.js';
 import { delegationContract } from './delegation.js';
 import { deviceContract } from './device.js';
+import { epcisContract } from './epcis.js';
 import { organizationContract } from './organization.js';
 import { productionContract } from './production.js';
 import { recyclingContract } from './recycling.js';
 import { supplyContract } from './supply.js';
 import { createContractRegistry, type ContractRegistry } from './registry.js';
 
-export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract, productionContract, recyclingContract];
+export const standardContracts: readonly Contract[] = [organizationContract, assetNoteContract, delegationContract, deviceContract, accessContract, supplyContract, productionContract, recyclingContract, epcisContract];
 
 /** A fresh registry holding `standardContracts`. */
 export function createStandardRegistry(): ContractRegistry {
