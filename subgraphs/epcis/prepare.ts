@@ -78,7 +78,7 @@ export function planCapture(document: unknown, check: (document: unknown) => Sch
       // The contract reads the same facts; an event it would refuse as BAD_PAYLOAD is refused here, before anything is signed.
       const facts = capturedEventFacts(prepared);
       // Every identifier becomes a graph node keyed by it (docs/traceability.md), so each must be an item id.
-      const badId = [...facts.epcs, ...facts.epcClasses].find((id) => !isItemId(id));
+      const badId = [...facts.epcs, ...facts.epcClasses].find((id) => !isItemId(id as unknown));
       if (badId !== undefined) {
         errors.push({ pointer, message: `${pointer}: ${JSON.stringify(badId.slice(0, 80))} is not an identifier this ledger keeps (1 to 256 printable ASCII characters without spaces)` });
         continue;
