@@ -162,7 +162,8 @@ describe('MinorUnits', () => {
 
 describe('visibility', () => {
   const item = { holders: ['alpha', 'beta'], ruleParties: ['alpha', 'gamma'] };
-  const rule = { parties: [{ organization: 'alpha' }, { organization: 'gamma' }] } as Parameters<typeof mayReadRule>[1];
+  const party = (organization: string, partyIndex: number) => ({ organization, partyIndex, shareBasisPoints: 5_000, accepted: true, acceptedTxId: null });
+  const rule = { parties: [party('alpha', 0), party('gamma', 1)] };
 
   it('lets holders past and present, rule parties, analysts and regulators read an item', () => {
     expect(['alpha', 'beta', 'gamma'].every((organization) => mayReadItem(identity('partner', organization), item))).toBe(true);
