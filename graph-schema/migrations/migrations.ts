@@ -44,6 +44,7 @@ export const projectedLabelKeys = {
   RecoveredItem: 'id',
   RecyclingHandover: 'id',
   Sale: 'id',
+  EpcisEvent: 'hashId',
 } as const;
 
 export type ProjectedLabel = keyof typeof projectedLabelKeys;
@@ -192,6 +193,29 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX held_by_txid IF NOT EXISTS FOR ()-[r:HELD_BY]-() ON (r.txId)',
       'CREATE INDEX party_txid IF NOT EXISTS FOR ()-[r:PARTY]-() ON (r.txId)',
       'CREATE INDEX party_acceptedtxid IF NOT EXISTS FOR ()-[r:PARTY]-() ON (r.acceptedTxId)',
+    ],
+  },
+  {
+    // EPCIS events: keyed by their CBV 2.0 hash ID, with an index on each property `GET /epcis/events`
+    // filters by (type, event and record time, step, disposition, places, capturing organisation).
+    // EPC matches start from the item's key (the Product and Lot uniqueness constraints) and follow
+    // OBSERVED, since no index serves membership in a list property; OBSERVED and CONTAINS have their
+    // txId indexed for provenance, MADE_FROM's is already (005).
+    id: '008-epcis',
+    statements: [
+      uniqueKey('EpcisEvent', 'hashId'),
+      index('EpcisEvent', 'txId'),
+      index('EpcisEvent', 'eventType'),
+      index('EpcisEvent', 'eventTimeMs'),
+      index('EpcisEvent', 'recordTimeMs'),
+      index('EpcisEvent', 'bizStep'),
+      index('EpcisEvent', 'disposition'),
+      index('EpcisEvent', 'bizLocation'),
+      index('EpcisEvent', 'readPoint'),
+      index('EpcisEvent', 'capturedBy'),
+      'CREATE INDEX epcisevent_eventtype_eventtimems IF NOT EXISTS FOR (n:EpcisEvent) ON (n.eventType, n.eventTimeMs)',
+      'CREATE INDEX observed_txid IF NOT EXISTS FOR ()-[r:OBSERVED]-() ON (r.txId)',
+      'CREATE INDEX contains_txid IF NOT EXISTS FOR ()-[r:CONTAINS]-() ON (r.txId)',
     ],
   },
 ];

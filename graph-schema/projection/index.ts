@@ -9,5 +9,6 @@ export * from './delegation.js';
 export * from './production.js';
 export * from './supply.js';
 export * from './recycling.js';
+export * from './epcis.js';
 export * from './trace-model.js';
 export * from './registry.js';

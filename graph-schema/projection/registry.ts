@@ -6,6 +6,7 @@ import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import { accessHandlers } from './access.js';
 import { delegationHandlers } from './delegation.js';
 import { deviceHandlers } from './device.js';
+import { epcisHandlers } from './epcis.js';
 import { noteHandlers } from './note.js';
 import { organizationHandlers } from './organization.js';
 import { productionHandlers } from './production.js';
@@ -13,7 +14,7 @@ import { recyclingHandlers } from './recycling.js';
 import { supplyHandlers } from './supply.js';
 import { ProjectionError, ProjectionErrorCode, type CypherStatement, type EventHandler, type HandlerTable, type ProjectionContext } from './types.js';
 
-const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers, deviceHandlers, accessHandlers, delegationHandlers, productionHandlers, supplyHandlers, recyclingHandlers];
+const domainTables: readonly HandlerTable[] = [organizationHandlers, noteHandlers, deviceHandlers, accessHandlers, delegationHandlers, productionHandlers, supplyHandlers, recyclingHandlers, epcisHandlers];
 
 /** One table of every handler; throws ProjectionError when two domains claim the same event type. */
 export function mergeHandlerTables(tables: readonly HandlerTable[]): ReadonlyMap<string, EventHandler> {
