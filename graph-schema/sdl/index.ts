@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The subgraphs with an SDL file here, in composition order. */
-export const subgraphNames = ['identity', 'ledger', 'supply'] as const;
+export const subgraphNames = ['identity', 'ledger', 'production', 'supply'] as const;
 
 export type SubgraphName = (typeof subgraphNames)[number];
 

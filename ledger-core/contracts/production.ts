@@ -441,24 +441,25 @@ function applyProduct(call: ContractCall, { serial, model, batch, actor }: Produ
   };
 }
 
-/** A flat object of at most `parametersMax` named numbers, strings and booleans; BAD_PAYLOAD otherwise. */
-function parameterObject(value: JsonValue | undefined): Checked<Fields> {
-  const invalid = refuse<Fields>(
-    'badPayload',
-    `parameters must be an object of at most ${parametersMax} names (letters, digits, "_.-") to numbers, strings of at most ${parameterStringLengthMax} characters, or booleans`,
+/** True when `value` is a flat object of at most `parametersMax` named numbers, strings (at most 256 characters) and booleans. */
+export function isStepParameters(value: unknown): value is { readonly [name: string]: number | string | boolean } {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  if (entries.length > parametersMax) return false;
+  return entries.every(
+    ([name, entry]) =>
+      parameterNamePattern.test(name) &&
+      ((typeof entry === 'number' && Number.isFinite(entry)) ||
+        typeof entry === 'boolean' ||
+        (typeof entry === 'string' && entry.length <= parameterStringLengthMax && !controlOrLoneSurrogatePattern.test(entry))),
   );
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return invalid;
-  const entries = Object.entries(value as Fields);
-  if (entries.length > parametersMax) return invalid;
-  for (const [name, entry] of entries) {
-    if (!parameterNamePattern.test(name)) return invalid;
-    const fits =
-      (typeof entry === 'number' && Number.isFinite(entry)) ||
-      typeof entry === 'boolean' ||
-      (typeof entry === 'string' && entry.length <= parameterStringLengthMax && !controlOrLoneSurrogatePattern.test(entry));
-    if (!fits) return invalid;
-  }
-  return ok(value as Fields);
+}
+
+/** True when `value` is an object of at most `parametersMax` names to finite numbers. */
+export function isMeasurements(value: unknown): value is { readonly [name: string]: number } {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length <= parametersMax && entries.every(([name, entry]) => parameterNamePattern.test(name) && typeof entry === 'number' && Number.isFinite(entry));
 }
 
 function checkStep(call: ContractCall, state: StateView): Checked<StepChecked> {
@@ -468,8 +469,10 @@ function checkStep(call: ContractCall, state: StateView): Checked<StepChecked> {
   if (!isItemId(id)) return refuse('badPayload', 'id must be an item id');
   if (!isEd25519DidKey(station)) return refuse('badPayload', 'station must be the station device\'s Ed25519 did:key');
   if (!isProductionName(name)) return refuse('badPayload', `name must be 1 to ${productionNameLengthMax} characters, without control characters or blanks at either end`);
-  const parameters = parameterObject(fields['parameters']);
-  if (!parameters.ok) return refused(parameters.rejection);
+  const parameters = fields['parameters'];
+  if (!isStepParameters(parameters)) {
+    return refuse('badPayload', `parameters must be an object of at most ${parametersMax} names (letters, digits, "_.-") to numbers, strings of at most ${parameterStringLengthMax} characters, or booleans`);
+  }
   if (!isItemId(operator)) return refuse('badPayload', 'operator must be an item id (a badge number, an employee id or a did:key)');
   const inputs = inputList(fields['inputs'], 0);
   if (!Array.isArray(inputs)) return refuse('badPayload', inputs.reason);
@@ -501,7 +504,7 @@ function checkStep(call: ContractCall, state: StateView): Checked<StepChecked> {
   if (findStep(state, id) !== undefined) return refuse('stepExists', `process step ${id} is recorded already`);
   const consumed = consumption(state, inputs);
   if (!consumed.ok) return refused(consumed.rejection);
-  return ok({ id, station, subject, producer: maker, name, parameters: parameters.value, operator, consumed: consumed.value, signedBy });
+  return ok({ id, station, subject, producer: maker, name, parameters, operator, consumed: consumed.value, signedBy });
 }
 
 function applyStep(call: ContractCall, checked: StepChecked): ContractEffects {
@@ -532,15 +535,7 @@ function checkQualityCheck(call: ContractCall, state: StateView): Checked<CheckC
   const { id, result, measurements, inspector } = fields;
   if (!isItemId(id)) return refuse('badPayload', 'id must be an item id');
   if (result !== 'pass' && result !== 'fail') return refuse('badPayload', 'result must be "pass" or "fail"');
-  const measured: { [name: string]: number } = {};
-  const measurementsReason = `measurements must be an object of at most ${parametersMax} names (letters, digits, "_.-") to numbers`;
-  if (measurements === null || typeof measurements !== 'object' || Array.isArray(measurements)) return refuse('badPayload', measurementsReason);
-  const entries = Object.entries(measurements as Fields);
-  if (entries.length > parametersMax) return refuse('badPayload', measurementsReason);
-  for (const [name, value] of entries) {
-    if (!parameterNamePattern.test(name) || typeof value !== 'number' || !Number.isFinite(value)) return refuse('badPayload', measurementsReason);
-    measured[name] = value;
-  }
+  if (!isMeasurements(measurements)) return refuse('badPayload', `measurements must be an object of at most ${parametersMax} names (letters, digits, "_.-") to numbers`);
   if (!isItemId(inspector)) return refuse('badPayload', 'inspector must be an item id (a badge number, an employee id or a did:key)');
   const about = subjectOf(state, fields['subject']);
   if (!about.ok) return refused(about.rejection);
@@ -549,7 +544,7 @@ function checkQualityCheck(call: ContractCall, state: StateView): Checked<CheckC
   const { subject, maker } = about.value;
   if (actor.organization.id !== maker) return refuse('notProducer', `the ${subject.kind} ${subject.id} was made by ${maker}, not ${actor.organization.id}`);
   if (findCheck(state, id) !== undefined) return refuse('checkExists', `quality check ${id} is recorded already`);
-  return ok({ id, subject, producer: maker, result, measurements: measured, inspector, actor });
+  return ok({ id, subject, producer: maker, result, measurements, inspector, actor });
 }
 
 function applyQualityCheck(call: ContractCall, { id, subject, producer, result, measurements, inspector, actor }: CheckChecked): ContractEffects {

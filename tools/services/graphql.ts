@@ -37,7 +37,7 @@ interface GatewayFiles {
   demoApiKey: string;
 }
 
-const subgraphNames = ['identity', 'ledger', 'supply'] as const;
+const subgraphNames = ['identity', 'ledger', 'production', 'supply'] as const;
 /** Subgraphs that serve mutations when the platform has a commands queue; the others only read. */
 const writingSubgraphs: ReadonlySet<string> = new Set(['identity', 'production', 'supply']);
 
