@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { JsonValue } from '@twinledger/ledger-core/chain';
 import {
   latestShipment,
   lotProvenanceOf,
@@ -91,7 +92,7 @@ describe('recallProductsOf', () => {
     carriesTxId: tx(height - 1),
     carriesHeight: height - 1,
   });
-  const product = (serial: string, shipments: unknown[]) => ({ serial, producer: 'plant', site: 'plant yard', createdTxId: tx(1), createdHeight: 1, txId: tx(1), height: 1, shipments });
+  const product = (serial: string, shipments: JsonValue[]) => ({ serial, producer: 'plant', site: 'plant yard', createdTxId: tx(1), createdHeight: 1, txId: tx(1), height: 1, shipments });
 
   it('holds a shipped product with the latest shipment custodian at its location', () => {
     expect(recallProductsOf([product('SN-1', [shipment('SH-1', 5, 'carrier', 'hub'), shipment('SH-2', 9, 'customer', 'dock')])])).toEqual([

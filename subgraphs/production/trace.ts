@@ -84,6 +84,11 @@ function connectionOf<T>(nodes: readonly T[], offset: number, size: number, tota
   return { edges, pageInfo: { hasNextPage: offset + shown.length < totalCount, endCursor: edges[edges.length - 1]?.cursor ?? null }, totalCount };
 }
 
+/** An Organization entity reference, which the identity subgraph resolves. */
+function organizationReference(id: string | null): { id: string } | null {
+  return id === null ? null : { id };
+}
+
 /** Builds a statement, turning an argument outside its bounds into BAD_USER_INPUT. */
 function built(build: () => TraceStatement): TraceStatement {
   try {
@@ -160,5 +165,12 @@ export const traceResolvers = {
     traceForward: (_: unknown, args: PageArgs & { lot: string }, context: TraceContext) =>
       tracePaths(context, { kind: 'lot', lot: args.lot }, args, (depth, offset, limit) => forwardTraceCypher(args.lot, depth, { offset, limit })),
     recall: (_: unknown, args: PageArgs & { lot: string }, context: TraceContext) => recallReport(context, args.lot, args),
+  },
+  RecallProduct: {
+    producer: (product: RecallProduct) => organizationReference(product.producerId),
+    holder: (product: RecallProduct) => organizationReference(product.holderId),
+  },
+  RecallCustomer: {
+    organization: (customer: RecallCustomer) => ({ id: customer.organizationId }),
   },
 };
