@@ -5,7 +5,7 @@
  * (eventTimeMs, hashId) seen, and one row more than the page is asked for. Pure.
  */
 import fc from 'fast-check';
-import { eventsStatement, parentNeedle } from './query-cypher.js';
+import { eventsStatement } from './query-cypher.js';
 import { parseEventQuery, type EventQuery } from './query-params.js';
 
 function query(search: string): EventQuery {
@@ -42,17 +42,9 @@ test('each parameter is one conjunct over its property, with its values as a par
     ['LT_eventTime=2026-01-01T00:00:00Z', 'e.eventTimeMs < $eventTimeMsBefore', { eventTimeMsBefore: Date.UTC(2026, 0, 1) }],
     ['GE_recordTime=2026-01-01T00:00:00Z', 'e.recordTimeMs >= $recordTimeMsFrom', { recordTimeMsFrom: Date.UTC(2026, 0, 1) }],
     ['LT_recordTime=2026-01-01T00:00:00Z', 'e.recordTimeMs < $recordTimeMsBefore', { recordTimeMsBefore: Date.UTC(2026, 0, 1) }],
-    ['MATCH_epcClass=urn:epc:class:lgtin:1.2.L1', 'any(epcClass IN e.epcClasses WHERE epcClass IN $epcClasses)', { epcClasses: ['urn:epc:class:lgtin:1.2.L1'] }],
-    [
-      'MATCH_epc=urn:epc:id:sgtin:1.2.3',
-      'any(i IN range(0, size($epcs) - 1) WHERE $epcs[i] IN e.epcs AND NOT e.json CONTAINS $epcParentNeedles[i])',
-      { epcs: ['urn:epc:id:sgtin:1.2.3'], epcParentNeedles: ['"parentID":"urn:epc:id:sgtin:1.2.3"'] },
-    ],
-    [
-      'MATCH_anyEPC=urn:epc:id:sscc:1.9',
-      'any(i IN range(0, size($anyEpcs) - 1) WHERE $anyEpcs[i] IN e.epcs OR e.json CONTAINS $anyEpcParentNeedles[i])',
-      { anyEpcs: ['urn:epc:id:sscc:1.9'], anyEpcParentNeedles: ['"parentID":"urn:epc:id:sscc:1.9"'] },
-    ],
+    ['MATCH_epcClass=urn:epc:class:lgtin:1.2.L1', 'any(epcClass IN $epcClasses WHERE epcClass IN e.epcClasses)', { epcClasses: ['urn:epc:class:lgtin:1.2.L1'] }],
+    ['MATCH_epc=urn:epc:id:sgtin:1.2.3', 'any(epc IN $epcs WHERE epc IN e.epcs AND (e.parentId IS NULL OR epc <> e.parentId))', { epcs: ['urn:epc:id:sgtin:1.2.3'] }],
+    ['MATCH_anyEPC=urn:epc:id:sscc:1.9', 'any(epc IN $anyEpcs WHERE epc IN e.epcs)', { anyEpcs: ['urn:epc:id:sscc:1.9'] }],
   ];
   for (const [search, conjunct, parameters] of cases) {
     const statement = eventsStatement(query(search), all);
@@ -70,9 +62,14 @@ test('filters combine with AND, and a page continues strictly after the last eve
   expect(statement.parameters).toMatchObject({ afterEventTimeMs: 42, afterHashId: 'ni:///sha-256;00?ver=CBV2.0' });
 });
 
-test('the parent needle is the canonical JSON member, escapes included', () => {
-  expect(parentNeedle('urn:epc:id:sscc:1.9')).toBe('"parentID":"urn:epc:id:sscc:1.9"');
-  expect(parentNeedle('a"b\\c')).toBe('"parentID":"a\\"b\\\\c"');
+test('a query naming items starts from their key indexes and the events that OBSERVED them', () => {
+  const start = (search: string): string => eventsStatement(query(search), all).cypher.split('\nWHERE')[0] ?? '';
+  expect(start('MATCH_epc=a&MATCH_anyEPC=b&MATCH_epcClass=c')).toBe('MATCH (item:Product) WHERE item.serial IN $epcs\nMATCH (item)<-[:OBSERVED]-(e:EpcisEvent)\nWITH DISTINCT e');
+  expect(start('MATCH_anyEPC=b&MATCH_epcClass=c')).toBe('MATCH (item:Product) WHERE item.serial IN $anyEpcs\nMATCH (item)<-[:OBSERVED]-(e:EpcisEvent)\nWITH DISTINCT e');
+  expect(start('MATCH_epcClass=c&eventType=ObjectEvent')).toBe('MATCH (item:Lot) WHERE item.lot IN $epcClasses\nMATCH (item)<-[:OBSERVED]-(e:EpcisEvent)\nWITH DISTINCT e');
+  expect(start('eventType=ObjectEvent')).toBe('MATCH (e:EpcisEvent)');
+  // The exact conditions still decide, whichever items the statement started from.
+  expect(eventsStatement(query('MATCH_epc=a&MATCH_epcClass=c'), all).cypher).toContain('any(epcClass IN $epcClasses WHERE epcClass IN e.epcClasses)');
 });
 
 test('no value a client sends ever reaches the statement text', () => {

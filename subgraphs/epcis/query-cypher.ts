@@ -4,11 +4,13 @@
  * hashId) so pages are stable while events are added, and one row more than the page so the caller
  * knows whether a next page exists. Pure.
  *
- * MATCH_epc and MATCH_anyEPC differ only in the parent: the projection lists an event's instance EPCs
- * in `epcs`, and the canonical JSON of the event (`json`, RFC 8785: no whitespace, fixed escaping)
- * holds `"parentID":"<epc>"` exactly when the EPC is the event's parent. So MATCH_epc takes an EPC in
- * `epcs` that is not the parent, and MATCH_anyEPC takes one in `epcs` or the parent, whether or not
- * the projection lists parents among `epcs`.
+ * MATCH_epc and MATCH_anyEPC differ only in the parent: the projection lists every instance EPC an
+ * event names in `epcs` (its parent included) and the parent alone in `parentId`, so MATCH_epc takes
+ * an EPC in `epcs` that is not the parent and MATCH_anyEPC any EPC in `epcs`.
+ *
+ * No index serves a list property, so when the query names items the statement starts from them:
+ * their key indexes find the `(:Product {serial})` or `(:Lot {lot})` nodes, and `[:OBSERVED]` leads to
+ * the events that named them (docs/traceability.md); the exact conditions above still decide.
  */
 import type { Parameters } from '@twinledger/graph-schema';
 import type { EventQuery } from './query-params.js';
@@ -21,9 +23,21 @@ export interface EventsStatement {
   readonly parameters: Parameters;
 }
 
-/** The canonical-JSON text that marks `epc` as an event's parentID. */
-export function parentNeedle(epc: string): string {
-  return `"parentID":${JSON.stringify(epc)}`;
+/** Where the statement starts: the named items' events when there are any, else every event. */
+function startClause(query: EventQuery): string {
+  const { filter } = query;
+  const items =
+    filter.epcs !== undefined
+      ? { label: 'Product', key: 'serial', parameter: 'epcs' }
+      : filter.anyEpcs !== undefined
+        ? { label: 'Product', key: 'serial', parameter: 'anyEpcs' }
+        : filter.epcClasses !== undefined
+          ? { label: 'Lot', key: 'lot', parameter: 'epcClasses' }
+          : undefined;
+  if (items === undefined) return 'MATCH (e:EpcisEvent)';
+  return `MATCH (item:${items.label}) WHERE item.${items.key} IN $${items.parameter}
+MATCH (item)<-[:OBSERVED]-(e:EpcisEvent)
+WITH DISTINCT e`;
 }
 
 /** The statement answering `query` for `scope`: columns hashId, eventTimeMs, json; at most perPage + 1 rows. */
@@ -56,17 +70,15 @@ export function eventsStatement(query: EventQuery, scope: EventScope): EventsSta
   bound('recordTimeMs', 'recordTimeMsFrom', '>=', filter.recordTimeMsFrom);
   bound('recordTimeMs', 'recordTimeMsBefore', '<', filter.recordTimeMsBefore);
   if (filter.epcs !== undefined) {
-    conditions.push('any(i IN range(0, size($epcs) - 1) WHERE $epcs[i] IN e.epcs AND NOT e.json CONTAINS $epcParentNeedles[i])');
+    conditions.push('any(epc IN $epcs WHERE epc IN e.epcs AND (e.parentId IS NULL OR epc <> e.parentId))');
     parameters['epcs'] = [...filter.epcs];
-    parameters['epcParentNeedles'] = filter.epcs.map(parentNeedle);
   }
   if (filter.anyEpcs !== undefined) {
-    conditions.push('any(i IN range(0, size($anyEpcs) - 1) WHERE $anyEpcs[i] IN e.epcs OR e.json CONTAINS $anyEpcParentNeedles[i])');
+    conditions.push('any(epc IN $anyEpcs WHERE epc IN e.epcs)');
     parameters['anyEpcs'] = [...filter.anyEpcs];
-    parameters['anyEpcParentNeedles'] = filter.anyEpcs.map(parentNeedle);
   }
   if (filter.epcClasses !== undefined) {
-    conditions.push('any(epcClass IN e.epcClasses WHERE epcClass IN $epcClasses)');
+    conditions.push('any(epcClass IN $epcClasses WHERE epcClass IN e.epcClasses)');
     parameters['epcClasses'] = [...filter.epcClasses];
   }
   if (query.after !== undefined) {
@@ -75,7 +87,7 @@ export function eventsStatement(query: EventQuery, scope: EventScope): EventsSta
     parameters['afterHashId'] = query.after.hashId;
   }
   const where = conditions.length === 0 ? '' : `\nWHERE ${conditions.join('\n  AND ')}`;
-  const cypher = `MATCH (e:EpcisEvent)${where}
+  const cypher = `${startClause(query)}${where}
 RETURN e.hashId AS hashId, e.eventTimeMs AS eventTimeMs, e.json AS json
 ORDER BY e.eventTimeMs, e.hashId
 LIMIT $limit`;
