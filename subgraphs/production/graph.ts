@@ -256,11 +256,15 @@ RETURN properties(q) AS q ORDER BY q.createdHeight, q.id LIMIT $limit`,
   return rows.map((row) => checkRow(asMap(row['q']) ?? {}));
 }
 
-/** What the batch `lot` was made from (MADE_FROM), by lot id. */
+/**
+ * What the batch `lot` was made from, by lot id: the MADE_FROM relationships its creation wrote, which
+ * carry a quantity (an EPCIS transformation's MADE_FROM names inputs without one).
+ */
 export async function batchInputs(driver: Driver, lot: string): Promise<LotUseRow[]> {
   const rows = await readRows(
     driver,
     `MATCH (:Lot {lot: $lot})-[m:MADE_FROM]->(i:Lot)
+WHERE m.quantity IS NOT NULL
 RETURN {lot: i.lot, labels: labels(i), quantity: m.quantity, unit: m.unit, txId: m.txId} AS use ORDER BY i.lot`,
     { lot },
   );
