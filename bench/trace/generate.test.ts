@@ -77,8 +77,8 @@ describe('generateNetwork', () => {
         for (const shipment of network.shipments) {
           expect(shipment.products.length).toBeGreaterThan(0);
           for (const serial of shipment.products) expect(serials.has(serial)).toBe(true);
-          expect(shipment.custodian).toBe(shipment.delivered ? shipment.consignee : shipment.custodian);
-          expect(shipment.delivered || network.carriers.includes(shipment.custodian)).toBe(true);
+          expect(shipment.custodian).toBe(shipment.delivered ? shipment.consignee : shipment.carrier);
+          expect(network.carriers).toContain(shipment.carrier);
         }
         expect(networkNodeCount(network)).toBe(new Set(keys).size + network.suppliers.length + network.producers.length + network.customers.length + network.carriers.length);
       }),
@@ -103,6 +103,24 @@ describe('generateNetwork', () => {
     const truth = recallTruth(network, network.materialLots[0]?.lot ?? '');
     expect(truth.products.length).toBeGreaterThan(0);
     expect(truth.customers.length).toBeGreaterThan(0);
+  });
+
+  it('uses given organisations, shipping only to others than the shipper by a carrier other than the consignee', () => {
+    const members = { suppliers: ['beta-logistics', 'gamma-finance'], producers: ['alpha-industries'], customers: ['beta-logistics', 'gamma-finance'], carriers: ['beta-logistics', 'gamma-finance'] };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), (seed) => {
+        const network = generateNetwork({ seed, products: 30, organizationIds: members });
+        expect([network.suppliers, network.producers, network.customers, network.carriers]).toEqual([members.suppliers, members.producers, members.customers, members.carriers]);
+        for (const lot of network.materialLots) expect(members.suppliers).toContain(lot.supplier);
+        for (const shipment of network.shipments) {
+          expect(shipment.consignee).not.toBe(shipment.shipper);
+          expect(shipment.carrier).not.toBe(shipment.shipper);
+          expect(shipment.carrier).not.toBe(shipment.consignee);
+        }
+      }),
+      { numRuns: 30 },
+    );
+    expect(() => generateNetwork({ organizationIds: { customers: ['a-b', 'a-b'] } })).toThrow(NetworkOptionsError);
   });
 
   it('refuses options outside their bounds', () => {

@@ -32,6 +32,16 @@ export interface NetworkOptions {
   readonly productsPerShipmentMax: number;
   /** Prefix of every id, so several networks can share one graph. */
   readonly idPrefix: string;
+  /**
+   * Existing organisations to use instead of generated ones, by role (their counts then replace the
+   * counts above): a network written through the ledger needs organisations that can sign.
+   */
+  readonly organizationIds?: {
+    readonly suppliers?: readonly string[];
+    readonly producers?: readonly string[];
+    readonly customers?: readonly string[];
+    readonly carriers?: readonly string[];
+  };
 }
 
 export interface MaterialLot {
@@ -77,6 +87,7 @@ export interface Shipment {
   readonly id: string;
   readonly shipper: string;
   readonly consignee: string;
+  readonly carrier: string;
   /** Who holds it now: the consignee once delivered, the carrier in transit. */
   readonly custodian: string;
   readonly delivered: boolean;
@@ -121,6 +132,9 @@ export interface NetworkRelationship {
   readonly to: string;
 }
 
+/** Changes whenever the same options would generate another network, so a stored load of an older one is never reused. */
+export const networkGeneratorVersion = 2;
+
 export const defaultNetworkOptions: NetworkOptions = {
   seed: 1,
   products: 200,
@@ -151,6 +165,9 @@ function checkOptions(options: NetworkOptions): void {
     ['productsPerBatch', options.productsPerBatch],
     ['productsPerShipmentMax', options.productsPerShipmentMax],
   ];
+  for (const [role, given] of Object.entries(options.organizationIds ?? {})) {
+    if (given !== undefined && new Set(given).size !== given.length) throw new NetworkOptionsError(`organizationIds.${role} names an organisation twice`);
+  }
   for (const [name, value] of counts) {
     if (!Number.isSafeInteger(value) || value < 1 || value > 100_000_000) throw new NetworkOptionsError(`${name} must be an integer from 1 to 100000000`);
   }
@@ -201,11 +218,12 @@ export function generateNetwork(partial: Partial<NetworkOptions> = {}): TraceNet
     return [...chosen].sort((a, b) => a - b).map((index) => items[index] as T);
   };
   const p = options.idPrefix;
-  const organizations = (role: string, count: number): string[] => Array.from({ length: count }, (_, index) => `${p}-${role}-${index + 1}`);
-  const suppliers = organizations('supplier', options.suppliers);
-  const producers = organizations('plant', options.producers);
-  const customers = organizations('customer', options.customers);
-  const carriers = organizations('carrier', options.carriers);
+  const organizations = (role: string, count: number, given: readonly string[] | undefined): string[] =>
+    given !== undefined && given.length > 0 ? [...given] : Array.from({ length: count }, (_, index) => `${p}-${role}-${index + 1}`);
+  const suppliers = organizations('supplier', options.suppliers, options.organizationIds?.suppliers);
+  const producers = organizations('plant', options.producers, options.organizationIds?.producers);
+  const customers = organizations('customer', options.customers, options.organizationIds?.customers);
+  const carriers = organizations('carrier', options.carriers, options.organizationIds?.carriers);
 
   const finalBatchCount = Math.max(1, Math.ceil(options.products / options.productsPerBatch));
   const firstBatchCount = Math.max(1, Math.ceil(finalBatchCount / 2));
@@ -266,13 +284,18 @@ export function generateNetwork(partial: Partial<NetworkOptions> = {}): TraceNet
   const ship = (carried: readonly Product[]): void => {
     const first = carried[0];
     if (first === undefined) return;
-    const consignee = pick(customers);
+    // The ledger ships only to others than the shipper, and a carrier is someone else than the consignee.
+    const consignees = customers.filter((customer) => customer !== first.producer);
+    const consignee = pick(consignees.length > 0 ? consignees : customers);
+    const others = carriers.filter((carrier) => carrier !== consignee && carrier !== first.producer);
+    const carrier = pick(others.length > 0 ? others : carriers);
     const delivered = random() < 0.7;
     shipments.push({
       id: `${p}-SH-${padded(shipments.length + 1, width)}`,
       shipper: first.producer,
       consignee,
-      custodian: delivered ? consignee : pick(carriers),
+      carrier,
+      custodian: delivered ? consignee : carrier,
       delivered,
       location: delivered ? `${consignee} dock` : `${consignee} via hub ${1 + below(9)}`,
       products: carried.map((product) => product.serial),

@@ -17,7 +17,7 @@ import { backwardTraceCypher, forwardTraceCypher, type TraceStatement } from '@t
 import { startNeo4j, type Neo4jService } from '@twinledger/tools';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
-import { generateNetwork, networkNodeCount, networkRelationships, seededRandom, type TraceNetwork } from './generate.js';
+import { generateNetwork, networkGeneratorVersion, networkNodeCount, networkRelationships, seededRandom, type TraceNetwork } from './generate.js';
 import { loadNetwork } from './load.js';
 
 /** 760,000 products make a network of just over 1,000,000 nodes with the generator's shares. */
@@ -146,7 +146,7 @@ export const benchmarks: Benchmark[] = [
       const network = generateNetwork({ seed, products, suppliers: 200, customers: 2_000, producers: 20, carriers: 20, productsPerBatch: 40, productStepShare: 0.05, reshipShare: 0.05, idPrefix: 'bench' });
       const nodes = networkNodeCount(network);
       if (products === productsDefault && nodes < nodesMin) throw new Error(`the default network has ${nodes} nodes, fewer than ${nodesMin}`);
-      const key = `seed=${seed} products=${products} nodes=${nodes} relationships=${networkRelationships(network).length}`;
+      const key = `generator=${networkGeneratorVersion} seed=${seed} products=${products} nodes=${nodes} relationships=${networkRelationships(network).length}`;
       const dataDir = path.join(os.tmpdir(), `twinledger-bench-trace-${seed}-${products}`);
       const store = await openStore(dataDir, network, key);
       try {
