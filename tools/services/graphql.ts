@@ -27,6 +27,8 @@ export interface GraphqlService {
   /** The gateway's identity signing key (PKCS#8 PEM file), for tools that call a subgraph directly. */
   readonly identityKeyPath: string;
   readonly demoApiKey: string;
+  /** The gateway's EPCIS 2.0 route: `<epcisUrl>/capture`, `<epcisUrl>/events`. */
+  readonly epcisUrl: string;
   readonly children: ChildHandle[];
 }
 
@@ -74,6 +76,25 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
         subgraphUrls.push(`${name}=http://127.0.0.1:${port}/graphql`);
       }),
     );
+    // The EPCIS capture and query service takes the subgraphs' command line and sits behind the gateway's /epcis route.
+    const epcisPort = await freePort();
+    children.push(
+      await startChild({
+        name: 'epcis',
+        command: process.execPath,
+        args: [
+          path.join(root, 'subgraphs', 'dist', 'epcis', 'main.js'),
+          '--port', String(epcisPort),
+          '--neo4j', options.neo4jUri,
+          '--ledger', options.ledgerUrls.join(','),
+          '--consortium', options.consortiumDir,
+          '--identity-key', files.identityPublicKeyPath,
+          ...(options.redisUrl !== undefined ? ['--redis', options.redisUrl, '--custody', path.join(options.dataDir, 'custody')] : []),
+        ],
+        logFile: path.join(options.logDir, 'epcis.log'),
+        readyLine: /^twinledger-subgraph epcis ready /,
+      }),
+    );
     const gatewayPort = await freePort();
     children.push(
       await startChild({
@@ -86,6 +107,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
           '--port', String(gatewayPort),
           '--keys', files.apiKeyStorePath,
           '--identity-key', files.identityKeyPath,
+          '--epcis', `http://127.0.0.1:${epcisPort}`,
         ],
         logFile: path.join(options.logDir, 'gateway.log'),
         readyLine: /^twinledger-gateway ready /,
@@ -96,6 +118,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<GraphqlServ
       subgraphUrls: Object.fromEntries(subgraphUrls.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])),
       identityKeyPath: files.identityKeyPath,
       demoApiKey: files.demoApiKey,
+      epcisUrl: `http://127.0.0.1:${gatewayPort}/epcis`,
       children,
     };
   } catch (error) {

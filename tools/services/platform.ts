@@ -25,6 +25,8 @@ export interface PlatformEndpoints {
   /** The gateway's GraphQL URL and a demo partner API key, when the GraphQL layer runs. */
   gatewayUrl: string | undefined;
   demoApiKey: string | undefined;
+  /** The gateway's EPCIS 2.0 route (`<epcisUrl>/capture`, `<epcisUrl>/events`), when the GraphQL layer runs. */
+  epcisUrl: string | undefined;
   /** Each subgraph's own URL and the gateway's identity key file, when the GraphQL layer runs. */
   subgraphUrls: Readonly<Record<string, string>>;
   gatewayIdentityKeyPath: string | undefined;
@@ -184,6 +186,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       consortiumDir: ledger?.consortiumDir,
       gatewayUrl: graphql?.gatewayUrl,
       demoApiKey: graphql?.demoApiKey,
+      epcisUrl: graphql?.epcisUrl,
       subgraphUrls: graphql?.subgraphUrls ?? {},
       gatewayIdentityKeyPath: graphql?.identityKeyPath,
     },

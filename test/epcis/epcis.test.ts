@@ -1,0 +1,298 @@
+/**
+ * EPCIS 2.0 capture and query end to end through the gateway's HTTP port, on a platform of this test's
+ * own (every process `npm start` runs). Partners of two member organisations and an analyst hold API
+ * keys. The first partner captures a document with one event of each EPCIS 2.0 type; the answer lists
+ * the CBV 2.0 hash IDs in document order, equal to `eventHashId` of each prepared event, and the events
+ * are queryable at once. Capturing the document again answers the same IDs and stores nothing new. An
+ * invalid document, and a document with one good and one bad event, are refused with 400 problem JSON
+ * naming the pointer, and nothing of them is stored. Every standard query parameter selects what the
+ * standard says, pages follow the `Link` header in (eventTime, hash ID) order, an unknown parameter is
+ * refused by name, and each answer is an EPCISQueryDocument GS1's schema accepts. The
+ * TransformationEvent links its outputs to its inputs in the graph with MADE_FROM. The other
+ * organisation's partner does not see the first one's events, the analyst sees everyone's and may not
+ * capture, and a request without credentials is 401.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import neo4j, { type Driver } from 'neo4j-driver';
+import { generateApiKey } from '@twinledger/gateway';
+import { eventHashId, namespacesOf, prepareEvent } from '@twinledger/ledger-core/epcis';
+import type { JsonObject, JsonValue } from '@twinledger/ledger-core/chain';
+import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+
+jest.setTimeout(240_000);
+
+const root = repositoryRoot();
+const ownerOrganization = 'alpha-industries';
+const otherOrganization = 'beta-logistics';
+const requestTimeoutMs = 90_000;
+const vectorsDir = path.resolve(root, '..', 'shared', 'vectors', 'epcis');
+
+let dataDir: string;
+let platform: Platform;
+let epcisUrl: string;
+let driver: Driver;
+let ownerKey: string;
+let otherKey: string;
+let analystKey: string;
+const validateSchema = (() => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(fs.readFileSync(path.join(root, 'graph-schema', 'epcis', 'EPCIS-JSON-Schema.json'), 'utf8')) as object);
+})();
+
+interface Answer {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly link: string | null;
+  readonly body: Record<string, unknown>;
+}
+
+async function request(method: 'GET' | 'POST', pathAndQuery: string, apiKey: string | undefined, body?: unknown): Promise<Answer> {
+  const response = await fetch(`${epcisUrl}${pathAndQuery}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/ld+json' }), ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(requestTimeoutMs),
+  });
+  return { status: response.status, contentType: response.headers.get('content-type'), link: response.headers.get('link'), body: (await response.json()) as Record<string, unknown> };
+}
+
+function capture(apiKey: string | undefined, document: unknown): Promise<Answer> {
+  return request('POST', '/capture', apiKey, document);
+}
+
+function eventListOf(answer: Answer): Array<Record<string, unknown>> {
+  const body = answer.body as { epcisBody?: { queryResults?: { resultsBody?: { eventList?: Array<Record<string, unknown>> } } } };
+  const list = body.epcisBody?.queryResults?.resultsBody?.eventList;
+  if (list === undefined) throw new Error(`not an EPCISQueryDocument: ${JSON.stringify(answer.body).slice(0, 500)}`);
+  return list;
+}
+
+/** The hash IDs of the events a query answers, checking the answer is a valid EPCISQueryDocument. */
+async function query(apiKey: string, search: string): Promise<string[]> {
+  const answer = await request('GET', `/events${search === '' ? '' : `?${search}`}`, apiKey);
+  expect({ search, status: answer.status }).toEqual({ search, status: 200 });
+  expect(validateSchema(answer.body)).toBe(true);
+  return eventListOf(answer).map((event) => eventHashId(event as never));
+}
+
+const serial = randomBytes(4).toString('hex');
+const epc = (item: string): string => `urn:epc:id:sgtin:4012345.011111.${item}-${serial}`;
+const pallet = `urn:epc:id:sscc:4012345.${serial}`;
+const lot = `urn:epc:class:lgtin:4012345.022222.L-${serial}`;
+const tool = `urn:epc:id:grai:4012345.55555.${serial}`;
+const readPoint = 'urn:epc:id:sgln:4012345.00001.0';
+const bizLocation = 'urn:epc:id:sgln:4012345.00002.0';
+const documentContext: JsonValue = ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { example: 'https://example.com/epcis/' }];
+const hour = (offset: number): string => new Date(Date.UTC(2026, 10, 2, 8 + offset)).toISOString();
+
+function epcisDocument(events: readonly unknown[]): Record<string, unknown> {
+  return { '@context': documentContext, type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2026-11-02T12:00:00Z', epcisBody: { eventList: events } };
+}
+
+/** One event of each EPCIS 2.0 type, an hour apart, in document order. */
+const events: readonly JsonObject[] = [
+  {
+    type: 'ObjectEvent',
+    eventTime: hour(0),
+    eventTimeZoneOffset: '+00:00',
+    epcList: [epc('A1'), epc('A2')],
+    action: 'ADD',
+    bizStep: 'commissioning',
+    disposition: 'active',
+    readPoint: { id: readPoint },
+    bizLocation: { id: bizLocation },
+    'example:line': 'L7',
+  },
+  { type: 'AggregationEvent', eventTime: hour(1), eventTimeZoneOffset: '+00:00', parentID: pallet, childEPCs: [epc('A1'), epc('A2')], action: 'ADD', bizStep: 'packing', disposition: 'in_progress' },
+  {
+    type: 'TransformationEvent',
+    eventTime: hour(2),
+    eventTimeZoneOffset: '+00:00',
+    inputEPCList: [epc('A1')],
+    inputQuantityList: [{ epcClass: lot, quantity: 10, uom: 'KGM' }],
+    outputEPCList: [epc('B1')],
+    bizStep: 'https://ref.gs1.org/cbv/BizStep-repairing',
+  },
+  { type: 'AssociationEvent', eventTime: hour(3), eventTimeZoneOffset: '+00:00', parentID: tool, childEPCs: [epc('B1')], action: 'ADD', bizStep: 'assembling' },
+  {
+    type: 'TransactionEvent',
+    eventTime: hour(4),
+    eventTimeZoneOffset: '+00:00',
+    bizTransactionList: [{ type: 'po', bizTransaction: `urn:epcglobal:cbv:bt:4012345000009:${serial}` }],
+    epcList: [epc('B1')],
+    action: 'ADD',
+    bizStep: 'shipping',
+    disposition: 'in_transit',
+  },
+];
+const document = epcisDocument(events);
+const expectedIds = events.map((event) => eventHashId(prepareEvent(event, namespacesOf(documentContext))));
+const [objectId, aggregationId, transformationId, associationId, transactionId] = expectedIds as [string, string, string, string, string];
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-epcis-'));
+  const gatewayDir = path.join(dataDir, 'gateway');
+  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
+  const owner = generateApiKey(ownerOrganization, 'partner', `test key of ${ownerOrganization}`);
+  const other = generateApiKey(otherOrganization, 'partner', `test key of ${otherOrganization}`);
+  const analyst = generateApiKey(ownerOrganization, 'analyst', 'test analyst');
+  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${owner.apiKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: [owner.entry, other.entry, analyst.entry] }, null, 2)}\n`, { mode: 0o600 });
+  ownerKey = owner.apiKey;
+  otherKey = other.apiKey;
+  analystKey = analyst.apiKey;
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
+  platform = await startPlatform({ dataDir, env });
+  epcisUrl = platform.endpoints.epcisUrl ?? '';
+  expect(epcisUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/epcis$/);
+  driver = neo4j.driver(platform.endpoints.neo4jUri);
+});
+
+afterAll(async () => {
+  await driver?.close();
+  await platform?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('without credentials, capture and query are 401 problem JSON', async () => {
+  for (const answer of [await capture(undefined, document), await request('GET', '/events', undefined)]) {
+    expect(answer.status).toBe(401);
+    expect(answer.contentType).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({ type: 'epcisException:SecurityException', status: 401 });
+  }
+});
+
+test('a document of every event type is captured: hash IDs in document order, the events as captured, and the same again stores nothing', async () => {
+  expect(validateSchema(document)).toBe(true);
+  const captured = await capture(ownerKey, document);
+  expect(captured).toMatchObject({ status: 200, body: { eventIds: expectedIds } });
+
+  const answer = await request('GET', '/events', ownerKey);
+  expect(answer.status).toBe(200);
+  expect(answer.contentType).toMatch(/^application\/ld\+json/);
+  expect(answer.body).toMatchObject({ type: 'EPCISQueryDocument', schemaVersion: '2.0', epcisBody: { queryResults: { queryName: 'SimpleEventQuery' } } });
+  expect(validateSchema(answer.body)).toBe(true);
+  const stored = eventListOf(answer);
+  expect(stored).toEqual(events.map((event) => prepareEvent(event, namespacesOf(documentContext))));
+  expect(stored[0]?.['https://example.com/epcis/line']).toBe('L7');
+
+  const again = await capture(ownerKey, document);
+  expect(again).toMatchObject({ status: 200, body: { eventIds: expectedIds } });
+  // Reordered and re-serialised, it is still the same events.
+  const reordered = await capture(ownerKey, epcisDocument([...events].reverse()));
+  expect(reordered).toMatchObject({ status: 200, body: { eventIds: [...expectedIds].reverse() } });
+  expect(await query(analystKey, '')).toEqual(expectedIds);
+});
+
+test('an invalid document is 400 naming the problem, and a document with one bad event stores none of its events', async () => {
+  const before = await query(analystKey, '');
+  const invalid = JSON.parse(fs.readFileSync(path.join(vectorsDir, 'capture-invalid', 'ObjectEvent_with_invalid_action.json'), 'utf8')) as unknown;
+  const refused = await capture(ownerKey, invalid);
+  expect(refused.status).toBe(400);
+  expect(refused.contentType).toMatch(/^application\/problem\+json/);
+  expect(refused.body).toMatchObject({
+    type: 'epcisException:ValidationException',
+    title: 'The EPCIS document is not valid',
+    status: 400,
+    errors: [{ pointer: '/epcisBody/eventList/0/action', message: '/epcisBody/eventList/0/action: "CREATE" must be one of OBSERVE, ADD, DELETE' }],
+  });
+
+  const good = { ...(events[0] as JsonObject), epcList: [epc('C1')], eventTime: hour(6) };
+  const bad = { ...(events[0] as JsonObject), epcList: [epc('C2')], eventTime: hour(7), 'undeclared:field': 1 };
+  const mixed = await capture(ownerKey, epcisDocument([good, bad]));
+  expect(mixed.status).toBe(400);
+  expect(mixed.body['errors']).toEqual([{ pointer: '/epcisBody/eventList/1', message: expect.stringContaining('undeclared') }]);
+  const lenient = await capture(ownerKey, JSON.parse(fs.readFileSync(path.join(vectorsDir, 'capture-lenient', 'TransactionEvent_with_userExtensions.json'), 'utf8')));
+  expect(lenient.status).toBe(400);
+  expect(await query(analystKey, '')).toEqual(before);
+  expect(await query(ownerKey, `MATCH_epc=${encodeURIComponent(epc('C1'))}`)).toEqual([]);
+});
+
+test('each query parameter selects what the standard says', async () => {
+  const cases: Array<[string, string[]]> = [
+    ['eventType=AggregationEvent', [aggregationId]],
+    ['eventType=ObjectEvent,TransactionEvent', [objectId, transactionId]],
+    [`GE_eventTime=${hour(1)}&LT_eventTime=${hour(3)}`, [aggregationId, transformationId]],
+    [`GE_eventTime=${encodeURIComponent('2026-11-02T10:00:00+01:00')}`, [aggregationId, transformationId, associationId, transactionId]],
+    [`MATCH_epc=${encodeURIComponent(epc('A1'))}`, [objectId, aggregationId, transformationId]],
+    [`MATCH_epc=${encodeURIComponent(pallet)}`, []],
+    [`MATCH_anyEPC=${encodeURIComponent(pallet)}`, [aggregationId]],
+    [`MATCH_anyEPC=${encodeURIComponent(`${tool},${epc('A2')}`)}`, [objectId, aggregationId, associationId]],
+    [`MATCH_epcClass=${encodeURIComponent(lot)}`, [transformationId]],
+    ['EQ_bizStep=commissioning', [objectId]],
+    ['EQ_bizStep=https://ref.gs1.org/cbv/BizStep-shipping,urn:epcglobal:cbv:bizstep:packing', [aggregationId, transactionId]],
+    ['EQ_bizStep=repairing', [transformationId]],
+    [`EQ_bizLocation=${encodeURIComponent(bizLocation)}`, [objectId]],
+    [`EQ_readPoint=${encodeURIComponent(readPoint)}`, [objectId]],
+    ['EQ_disposition=in_transit', [transactionId]],
+    ['EQ_action=ADD&eventType=AssociationEvent,AggregationEvent', [aggregationId, associationId]],
+    [`GE_recordTime=${encodeURIComponent('2000-01-01T00:00:00Z')}&LT_recordTime=${encodeURIComponent('2999-01-01T00:00:00Z')}`, expectedIds],
+    [`LT_recordTime=${encodeURIComponent('2000-01-01T00:00:00Z')}`, []],
+  ];
+  const mismatches: string[] = [];
+  for (const [search, expected] of cases) {
+    const got = await query(ownerKey, search);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) mismatches.push(`${search}: got ${got.length} events ${JSON.stringify(got.map((id) => expectedIds.indexOf(id)))}, expected ${JSON.stringify(expected.map((id) => expectedIds.indexOf(id)))}`);
+  }
+  expect(mismatches).toEqual([]);
+
+  const unknown = await request('GET', '/events?EQ_bizStep=shipping&GE_eventDate=2026-01-01T00:00:00Z', ownerKey);
+  expect(unknown.status).toBe(400);
+  expect(unknown.body).toMatchObject({ type: 'epcisException:QueryParameterException', errors: [{ parameter: 'GE_eventDate', message: expect.stringMatching(/^GE_eventDate: is not a query parameter/) }] });
+});
+
+test('pages of perPage events follow the Link header in event-time order, and a token serves only its own query', async () => {
+  const pages: string[][] = [];
+  let next: string | undefined = '/events?perPage=2&EQ_action=ADD,OBSERVE';
+  let token = '';
+  while (next !== undefined && pages.length < 10) {
+    const answer = await request('GET', next, ownerKey);
+    expect(answer.status).toBe(200);
+    pages.push(eventListOf(answer).map((event) => eventHashId(event as never)));
+    const link: string | null = answer.link;
+    if (link === null) {
+      next = undefined;
+    } else {
+      const match = /^<\/epcis(\/events\?[^>]+)>; rel="next"$/.exec(link);
+      expect(match).not.toBeNull();
+      next = match?.[1];
+      token = new URLSearchParams(next?.split('?')[1] ?? '').get('nextPageToken') ?? '';
+    }
+  }
+  // The TransformationEvent has no action, so EQ_action leaves it out.
+  expect(pages).toEqual([[objectId, aggregationId], [associationId, transactionId]]);
+  const foreign = await request('GET', `/events?perPage=2&nextPageToken=${token}`, ownerKey);
+  expect(foreign.status).toBe(400);
+  expect(foreign.body).toMatchObject({ errors: [{ parameter: 'nextPageToken' }] });
+});
+
+test('the TransformationEvent links its outputs to its inputs in the graph', async () => {
+  const result = await driver.executeQuery(
+    'MATCH (output:Product {serial: $output})-[:MADE_FROM]->(input) RETURN coalesce(input.serial, input.lot) AS id ORDER BY id',
+    { output: epc('B1') },
+    { routing: 'READ' },
+  );
+  expect(result.records.map((record) => record.get('id') as string)).toEqual([epc('A1'), lot].sort());
+});
+
+test('another organisation\'s partner sees only its own events; the analyst sees all and may not capture', async () => {
+  expect(await query(otherKey, '')).toEqual([]);
+  const theirs = { ...(events[0] as JsonObject), epcList: [epc('D1')], eventTime: hour(9) };
+  const captured = await capture(otherKey, epcisDocument([theirs]));
+  expect(captured.status).toBe(200);
+  const [theirId] = captured.body['eventIds'] as string[];
+  expect(await query(otherKey, '')).toEqual([theirId]);
+  expect(await query(ownerKey, '')).toEqual(expectedIds);
+  expect(await query(analystKey, '')).toEqual([...expectedIds, theirId]);
+  const analystCapture = await capture(analystKey, epcisDocument([{ ...theirs, eventTime: hour(10) }]));
+  expect(analystCapture.status).toBe(403);
+  expect(analystCapture.body).toMatchObject({ type: 'epcisException:SecurityException' });
+});
