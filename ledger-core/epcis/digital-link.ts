@@ -33,7 +33,7 @@ function percentEncodeForDigitalLink(value: string): string {
 }
 
 // One character of an EPC URI component: GS1's 82-character set, with the ones URIs reserve escaped.
-const component = String.raw`(?:%[0-9A-Fa-f]{2}|[!'()*+,\-.0-9:;=A-Z_a-z])`;
+const componentPattern = /^(?:%[0-9A-Fa-f]{2}|[!'()*+,\-.0-9:;=A-Z_a-z])+$/;
 interface Split {
   readonly companyPrefix: string;
   readonly reference: string;
@@ -57,7 +57,7 @@ function decodedLength(value: string): number {
 }
 
 function isComponent(value: string | undefined, lengthMax: number): value is string {
-  return value !== undefined && value.length > 0 && new RegExp(`^${component}+$`).test(value) && decodedLength(value) <= lengthMax;
+  return value !== undefined && componentPattern.test(value) && decodedLength(value) <= lengthMax;
 }
 
 const cpiComponent = /^(?:%2[3dfDF]|[0-9A-Z-])+$/;

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonValue } from '../chain/json-value.js';
 import { allPassed, runVectors } from '../chain/vector-report.js';
-import { eventHashId, eventPreHash, hashIdOfPreHash } from './pre-hash.js';
+import fc from 'fast-check';
+import { compareCodePoints, elementName, eventHashId, eventPreHash, hashIdOfPreHash, isEventHashId } from './pre-hash.js';
 import { prepareDocumentEvents } from './prepare.js';
 
 const vectorDirectory = path.resolve(__dirname, '../../../shared/vectors/epcis/event-hash');
@@ -74,5 +75,32 @@ describe('event hash vectors', () => {
     for (const testCase of cases.filter((candidate) => contradicting.includes(candidate.name))) {
       expect(hashIdOfPreHash(eventPreHash(testCase.event))).toBe(testCase.expectedHash);
     }
+  });
+});
+
+describe('pre-hash parts', () => {
+  it('orders strings by code point, as UTF-8 bytes order them', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (left, right) => {
+        const bytes = Buffer.compare(Buffer.from(left, 'utf8'), Buffer.from(right, 'utf8'));
+        expect(Math.sign(compareCodePoints(left, right))).toBe(bytes);
+      }),
+      { numRuns: 500 },
+    );
+    expect(compareCodePoints('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
+    expect(['{', 'z', 'Z', 'a'].sort(compareCodePoints)).toEqual(['Z', 'a', 'z', '{']);
+  });
+
+  it('writes extension keys as {namespace}localName', () => {
+    expect(elementName('https://ns.example.com/epcis/myField')).toBe('{https://ns.example.com/epcis/}myField');
+    expect(elementName('http://www.w3.org/2000/01/rdf-schema#label')).toBe('{http://www.w3.org/2000/01/rdf-schema#}label');
+    expect(elementName('urn:epcglobal:cbv:mda:lotNumber')).toBe('{urn:epcglobal:cbv:mda:}lotNumber');
+    expect(elementName('bizStep')).toBe('bizStep');
+  });
+
+  it('hash IDs are ni URIs of the SHA-256 of the UTF-8 pre-hash', () => {
+    expect(hashIdOfPreHash('')).toBe('ni:///sha-256;e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855?ver=CBV2.0');
+    expect(isEventHashId(hashIdOfPreHash('eventType=ObjectEvent'))).toBe(true);
+    expect(isEventHashId('ni:///sha-256;E3B0?ver=CBV2.0')).toBe(false);
   });
 });

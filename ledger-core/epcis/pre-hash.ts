@@ -120,14 +120,19 @@ const excludedFields = new Set(['type', 'id', 'eventID', 'recordTime', 'errorDec
 
 /** Orders strings by Unicode code point, as the algorithm's "UTF-8/ASCII code values" (UTF-16 order differs above U+FFFF). */
 export function compareCodePoints(left: string, right: string): number {
-  const a = Array.from(left);
-  const b = Array.from(right);
-  const length = Math.min(a.length, b.length);
+  const length = Math.min(left.length, right.length);
   for (let index = 0; index < length; index++) {
-    const difference = (a[index]?.codePointAt(0) ?? 0) - (b[index]?.codePointAt(0) ?? 0);
-    if (difference !== 0) return difference;
+    const a = left.charCodeAt(index);
+    const b = right.charCodeAt(index);
+    if (a === b) continue;
+    // UTF-16 order is code point order except that surrogates (U+D800-U+DFFF, astral characters)
+    // sort below U+E000-U+FFFF; lift them above.
+    const surrogateA = a >= 0xd800 && a <= 0xdfff;
+    const surrogateB = b >= 0xd800 && b <= 0xdfff;
+    if (surrogateA !== surrogateB) return surrogateA ? 1 : -1;
+    return a - b;
   }
-  return a.length - b.length;
+  return left.length - right.length;
 }
 
 function sortedJoin(strings: readonly string[]): string {

@@ -55,7 +55,7 @@ const decimalPattern = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\
  * beyond 2^53), any other as the shortest round-trip decimal, in exponent form (`1e-05`) below 1e-4.
  */
 export function hashNumber(value: number): string {
-  if (Number.isInteger(value)) return Number.isSafeInteger(value) ? String(value === 0 ? 0 : value) : BigInt(value).toString();
+  if (Number.isInteger(value)) return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
   if (Math.abs(value) >= 1e-4) return String(value);
   // Shortest digits, exponent written with a sign and at least two digits.
   return value.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
