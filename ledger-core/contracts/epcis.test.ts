@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import type { JsonObject, JsonValue } from '../chain/json-value.js';
 import { eventHashId, prepareDocumentEvents } from '../epcis/index.js';
 import { seededParty, testGenesis } from '../execution/testing/fixtures.js';
@@ -77,5 +78,71 @@ describe('epcis.capture over the capture corpus', () => {
     expect(() => findEpcisEvent({ get: () => ({ hashId: 'other', capturedBy: 'alpha', txId: '00' }) }, hashId)).toThrow(ContractInvariantError);
     expect(() => findEpcisEvent({ get: () => 'text' }, hashId)).toThrow(ContractInvariantError);
     expect(findEpcisEvent({ get: () => undefined }, hashId)).toBeUndefined();
+  });
+});
+
+describe('epcis.capture on arbitrary input', () => {
+  const view: StateView = { get: () => undefined };
+  const call = (payload: JsonValue): ContractCall => ({
+    type: EpcisTransactionType.capture,
+    payload,
+    context: { txId: '00'.repeat(32), signer: alpha.did, ledgerTimeMs: genesis.timeMs, height: 1, position: 0, genesis },
+  });
+  const events = corpusEvents().map(({ event }) => event);
+
+  /** `value` with the subtree at a path chosen by `choices` replaced by `replacement`. */
+  function mutated(value: JsonValue, choices: readonly number[], replacement: JsonValue): JsonValue {
+    const [choice, ...rest] = choices;
+    if (choice === undefined || value === null || typeof value !== 'object') return replacement;
+    if (Array.isArray(value)) {
+      if (value.length === 0) return replacement;
+      const index = choice % value.length;
+      return value.map((item, at) => (at === index ? mutated(item, rest, replacement) : item));
+    }
+    const keys = Object.keys(value);
+    if (keys.length === 0) return replacement;
+    const key = keys[choice % keys.length] as string;
+    return { ...(value as JsonObject), [key]: mutated((value as JsonObject)[key] as JsonValue, rest, replacement) };
+  }
+
+  it('keeps every rejection reason within the ledger limit, whole characters only', () => {
+    const longPrefix = `${'x'.repeat(3_000)}:field`;
+    // Three alignments of two-unit characters against the cut, so one of them falls inside a pair.
+    const emojiKeys = ['', 'a', 'ab'].map((lead) => lead + '\u{1F600}'.repeat(1_000));
+    const base = { type: 'ObjectEvent', eventTime: '2024-01-01T00:00:00Z', action: 'OBSERVE' };
+    const events = [{ ...base, [longPrefix]: 1 }, ...emojiKeys.map((key) => ({ ...base, [key]: { 'undeclared:x': 1 } })), { ...base, epcList: [`urn:epc:id:sgtin:1.2.${'9'.repeat(400)} `] }];
+    for (const event of events) {
+      const refusal = epcisContract.validate(call({ event }), view);
+      expect(refusal?.code).toBe(EpcisRejectionCode.badPayload);
+      expect(refusal?.reason.length).toBeLessThanOrEqual(1024);
+      expect(() => encodeURIComponent(refusal?.reason ?? '')).not.toThrow();
+    }
+  });
+
+  it('answers a rejection or acceptance, never a throw, for any JSON event', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (event) => {
+        const refusal = epcisContract.validate(call({ event: event as JsonValue }), view);
+        expect(refusal === undefined || refusal.code === EpcisRejectionCode.badPayload).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses or accepts, never throws, for corpus events with any part replaced', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: events.length - 1 }), fc.array(fc.nat(), { maxLength: 5 }), fc.jsonValue({ maxDepth: 3 }), (index, choices, replacement) => {
+        const event = mutated(events[index] as JsonObject, choices, replacement as JsonValue);
+        const refusal = epcisContract.validate(call({ event }), view);
+        if (refusal === undefined) {
+          const effects = epcisContract.apply(call({ event }), view);
+          expect(effects.writes).toHaveLength(1);
+        } else {
+          expect(refusal.code).toBe(EpcisRejectionCode.badPayload);
+          expect(refusal.reason.length).toBeLessThanOrEqual(1024);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -16,7 +16,7 @@
 import { canonicalize } from '../chain/canonical.js';
 import type { JsonObject, JsonValue } from '../chain/json-value.js';
 import { capturedEventFacts, EpcisEventError, eventHashId, prepareEvent, type CapturedEventFacts } from '../epcis/index.js';
-import type { Contract, ContractCall, ContractEffects, ContractRejection, StateView } from './contract.js';
+import { rejectionReasonLengthMax, type Contract, type ContractCall, type ContractEffects, type ContractRejection, type StateView } from './contract.js';
 import { effectiveActor, type EffectiveActor } from './delegation.js';
 import { isItemId, itemKeySegment } from './identifiers.js';
 import { invariant } from './invariant.js';
@@ -78,7 +78,20 @@ export const epcisContract: Contract = {
 };
 
 function refuse<T>(code: keyof typeof EpcisRejectionCode, reason: string): Checked<T> {
-  return refused({ code: EpcisRejectionCode[code], reason });
+  return refused({ code: EpcisRejectionCode[code], reason: bounded(reason) });
+}
+
+/**
+ * `reason` cut to the ledger's limit: EPCIS reasons quote field paths and keys from the event, which
+ * may be long, and execution stops the node on an over-long reason rather than record it. Never cuts
+ * a surrogate pair in two.
+ */
+function bounded(reason: string): string {
+  if (reason.length <= rejectionReasonLengthMax) return reason;
+  let end = rejectionReasonLengthMax - 1;
+  const last = reason.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${reason.slice(0, end)}…`;
 }
 
 /** The event as the ledger keeps it, with its hash ID and facts, or why it is not a prepared EPCIS event. */

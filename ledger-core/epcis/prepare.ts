@@ -28,6 +28,11 @@ export interface PrepareOptions {
   readonly ignoreFields?: readonly string[];
 }
 
+// An own, enumerable field even for a key such as `__proto__`, which plain assignment would not create.
+function defineField(object: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return value !== null && value !== undefined && typeof value === 'object' && !Array.isArray(value);
 }
@@ -62,7 +67,7 @@ function expandValue(value: JsonValue, namespaces: Readonly<Record<string, strin
     if (Object.prototype.hasOwnProperty.call(out, expanded)) {
       throw new EpcisEventError(EpcisEventErrorCode.duplicateKey, `${path}: ${JSON.stringify(key)} names ${expanded}, which another key names too`);
     }
-    out[expanded] = expandValue(child, namespaces, `${path}.${key}`, depth + 1);
+    defineField(out, expanded, expandValue(child, namespaces, `${path}.${key}`, depth + 1));
   }
   return out;
 }
@@ -84,7 +89,7 @@ export function prepareEvent(event: JsonValue, namespaces: Readonly<Record<strin
   const inScope = { ...standardNamespaces, ...namespaces, ...namespacesOf(event['@context']) };
   const ignored = new Set((options.ignoreFields ?? []).flatMap((field) => [field, ...expandedForm(field, inScope)]));
   const kept: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(event)) if (!ignored.has(key)) kept[key] = value;
+  for (const [key, value] of Object.entries(event)) if (!ignored.has(key)) defineField(kept, key, value);
   const prepared = expandValue(kept, inScope, type, 0);
   return prepared as JsonObject;
 }
