@@ -13,7 +13,7 @@ import type { JsonObject, JsonValue } from '../chain/json-value.js';
 import { eventHashId, prepareDocumentEvents } from '../epcis/index.js';
 import { seededParty, testGenesis } from '../execution/testing/fixtures.js';
 import type { ContractCall, StateView } from './contract.js';
-import { epcisContract, epcisEventKey, EpcisRejectionCode, EpcisTransactionType, findEpcisEvent } from './epcis.js';
+import { epcisContract, epcisEventKey, EpcisRejectionCode, EpcisTransactionType, findEpcisEvent, transformationLinksMax } from './epcis.js';
 import { ContractInvariantError } from './invariant.js';
 import { runScenarioWithDids } from './testing/placeholders.js';
 
@@ -117,6 +117,19 @@ describe('epcis.capture on arbitrary input', () => {
       expect(refusal?.reason.length).toBeLessThanOrEqual(1024);
       expect(() => encodeURIComponent(refusal?.reason ?? '')).not.toThrow();
     }
+  });
+
+  it('bounds the MADE_FROM links one transformation makes', () => {
+    const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, index) => `urn:epc:id:sgtin:4012345.011111.${prefix}${index}`);
+    const transformation = (inputs: number, outputs: number): JsonObject => ({
+      type: 'TransformationEvent',
+      eventTime: '2024-01-01T00:00:00Z',
+      inputEPCList: ids('i', inputs),
+      outputEPCList: ids('o', outputs),
+    });
+    expect(epcisContract.validate(call({ event: transformation(100, 100) }), view)).toBeUndefined();
+    const refusal = epcisContract.validate(call({ event: transformation(101, 100) }), view);
+    expect(refusal).toEqual({ code: EpcisRejectionCode.badPayload, reason: `the transformation links 10100 output-input pairs, more than ${transformationLinksMax}` });
   });
 
   it('answers a rejection or acceptance, never a throw, for any JSON event', () => {

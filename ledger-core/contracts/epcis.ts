@@ -39,6 +39,13 @@ export const EpcisRejectionCode = {
 
 export type EpcisRejectionCode = (typeof EpcisRejectionCode)[keyof typeof EpcisRejectionCode];
 
+/**
+ * Most output-input pairs one TransformationEvent may link: the projection writes one MADE_FROM per
+ * pair, all in the block's one graph transaction, so the product of the two lists is bounded even
+ * though each list fits a transaction.
+ */
+export const transformationLinksMax = 10_000;
+
 export type EpcisEventRecord = {
   readonly hashId: string;
   /** Id of the organisation that captured it. */
@@ -108,6 +115,8 @@ function checkEvent(value: JsonValue | undefined): Checked<{ event: JsonObject; 
       // (widened: isItemId guards `unknown`, and on a string its negation would narrow to never)
       if (!isItemId(id as unknown)) return refuse('badPayload', `${JSON.stringify(id.slice(0, 300))} is not an item id (1 to 256 printable ASCII characters without spaces)`);
     }
+    const links = (facts.inputEpcs.length + facts.inputClasses.length) * (facts.outputEpcs.length + facts.outputClasses.length);
+    if (links > transformationLinksMax) return refuse('badPayload', `the transformation links ${links} output-input pairs, more than ${transformationLinksMax}`);
     return ok({ event: prepared, hashId: eventHashId(prepared), facts });
   } catch (error: unknown) {
     if (error instanceof EpcisEventError) return refuse('badPayload', `event: ${error.message}`);
