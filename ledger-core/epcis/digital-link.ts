@@ -34,6 +34,8 @@ function percentEncodeForDigitalLink(value: string): string {
 
 // One character of an EPC URI component: GS1's 82-character set, with the ones URIs reserve escaped.
 const componentPattern = /^(?:%[0-9A-Fa-f]{2}|[!'()*+,\-.0-9:;=A-Z_a-z])+$/;
+
+/** A GS1 company prefix and the reference that follows it in an EPC URI. */
 interface Split {
   readonly companyPrefix: string;
   readonly reference: string;
@@ -47,7 +49,10 @@ function splitKey(companyPrefix: string | undefined, reference: string | undefin
   return { companyPrefix, reference };
 }
 
-/** The GTIN-14 of an SGTIN-style prefix and item reference (the reference's first digit is the indicator). */
+/**
+ * The 14-digit key whose first digit leads the reference in the EPC URI: a GTIN-14 (indicator digit)
+ * or, with a 17-digit total, an SSCC (extension digit); check digit appended.
+ */
 function gtinOf(key: Split): string {
   return withCheckDigit(key.reference.slice(0, 1) + key.companyPrefix + key.reference.slice(1));
 }
