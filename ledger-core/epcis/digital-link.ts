@@ -50,8 +50,8 @@ function splitKey(companyPrefix: string | undefined, reference: string | undefin
 }
 
 /**
- * The 14-digit key whose first digit leads the reference in the EPC URI: a GTIN-14 (indicator digit)
- * or, with a 17-digit total, an SSCC (extension digit); check digit appended.
+ * The key whose first digit leads the reference in the EPC URI, check digit appended: a GTIN-14
+ * (indicator digit first) or, from 17 digits, an 18-digit SSCC (extension digit first).
  */
 function gtinOf(key: Split): string {
   return withCheckDigit(key.reference.slice(0, 1) + key.companyPrefix + key.reference.slice(1));
