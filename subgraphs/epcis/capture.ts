@@ -23,7 +23,7 @@
  *   field the event type does not have) and the refusal says exactly where.
  */
 import type { Identity } from '@twinledger/gateway';
-import { buildTransaction, type Receipt } from '@twinledger/ledger-core/client';
+import { buildTransaction, type Receipt, type TransactionSigner } from '@twinledger/ledger-core/client';
 import { awaitProjection, ProjectionWaitError } from '@twinledger/workers';
 import { GraphQLError } from 'graphql';
 import type { Driver } from 'neo4j-driver';
@@ -109,7 +109,7 @@ export async function captureDocument(context: CaptureContext, document: unknown
     throw problem(EpcisProblemType.serviceUnavailable, 503, 'Capture is unavailable', 'this EPCIS service runs without a commands queue, so it answers queries only');
   }
   if (plan.events.length === 0) return { eventIds: [] };
-  let signer;
+  let signer: TransactionSigner;
   try {
     signer = await custodialSigner(write, context.identity.organizationId);
   } catch (error: unknown) {
