@@ -12,6 +12,8 @@ export const EpcisEventErrorCode = {
   unknownEventType: 'UNKNOWN_EVENT_TYPE',
   /** A key or value uses a prefix (`example:foo`) no `@context` declares. */
   unknownPrefix: 'UNKNOWN_PREFIX',
+  /** A namespace IRI would read as a compact IRI again once expanded (declare it as an http(s) or urn IRI). */
+  badNamespace: 'BAD_NAMESPACE',
   /** Two keys of one object name the same field once their prefixes are expanded. */
   duplicateKey: 'DUPLICATE_KEY',
   /** `eventTime` is missing or not an ISO 8601 date-time with a UTC offset. */

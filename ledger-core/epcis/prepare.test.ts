@@ -122,6 +122,14 @@ describe('prepareEvent', () => {
     expect(codeOf(() => prepareEvent({ ...event, 'ex:a': 1, 'ey:a': 2 }, { ex: 'https://e/', ey: 'https://e/' }))).toBe(EpcisEventErrorCode.duplicateKey);
   });
 
+  it('refuses a namespace that would make an expanded key read as a compact IRI again', () => {
+    expect(codeOf(() => prepareEvent({ ...event, 'ex:batch': 1 }, { ex: 'example:ns/' }))).toBe(EpcisEventErrorCode.badNamespace);
+    expect(codeOf(() => prepareEvent({ ...event, readPoint: { id: 'ex:a' } }, { ex: 'cbv:' }))).toBe(EpcisEventErrorCode.badNamespace);
+    const tagged = prepareEvent(event, { ex: 'tag:example.com,2024:' });
+    expect(tagged['tag:example.com,2024:batch']).toEqual({ 'tag:example.com,2024:line': '7' });
+    expect(prepareEvent(tagged, {})).toEqual(tagged);
+  });
+
   it('keeps URN keys and absolute IRIs as they are', () => {
     const prepared = prepareEvent({ ...event, readPoint: { id: 'geo:47.5,11.1' }, 'urn:example:field': 'https://x.example/a:b', 'ex:batch': 'urn:epc:id:sgtin:1234567.012345.9' }, { ex: 'https://e/' });
     expect(prepared['urn:example:field']).toBe('https://x.example/a:b');

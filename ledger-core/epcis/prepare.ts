@@ -6,6 +6,7 @@
  * the hash expands those itself. Preparing a prepared event changes nothing, which is how the contract
  * checks that what it is given is prepared.
  */
+import { canonicalize } from '../chain/canonical.js';
 import type { JsonObject, JsonValue } from '../chain/json-value.js';
 import { EpcisEventError, EpcisEventErrorCode } from './errors.js';
 import { expandCompactIri, namespacesOf, standardNamespaces } from './namespaces.js';
@@ -40,13 +41,16 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 // Bounds the walk: the transaction limits already cap nesting at 32 levels.
 const depthMax = 64;
 
+/** Schemes (besides http and https, whose `//` never reads as a prefix) that namespace IRIs use. */
+const iriSchemes = new Set(['urn', 'tag', 'did']);
+
 function expandKey(key: string, namespaces: Readonly<Record<string, string>>, path: string): string {
   if (key.startsWith('@')) return key;
   const expansion = expandCompactIri(key, namespaces);
   if (expansion.kind === 'expanded') return expansion.iri;
   // `example:foo` without a declaration is a missing namespace, not an IRI in an `example` scheme; a
-  // URN key (what an expanded `cbvmda:` key is) stands as it is.
-  if (expansion.kind === 'undeclared' && !key.startsWith('urn:')) {
+  // key in a scheme namespaces are written in (what an expanded `cbvmda:` key is) stands as it is.
+  if (expansion.kind === 'undeclared' && !iriSchemes.has(expansion.prefix)) {
     throw new EpcisEventError(EpcisEventErrorCode.unknownPrefix, `${path}: no @context declares the prefix of ${JSON.stringify(key)}`);
   }
   return key;
@@ -90,8 +94,27 @@ export function prepareEvent(event: JsonValue, namespaces: Readonly<Record<strin
   const ignored = new Set((options.ignoreFields ?? []).flatMap((field) => [field, ...expandedForm(field, inScope)]));
   const kept: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(event)) if (!ignored.has(key)) defineField(kept, key, value);
-  const prepared = expandValue(kept, inScope, type, 0);
-  return prepared as JsonObject;
+  const prepared = expandValue(kept, inScope, type, 0) as JsonObject;
+  assertStable(prepared, type);
+  return prepared;
+}
+
+/**
+ * Refuses an event whose expansion would not survive a second preparation (a namespace such as
+ * `example:ns/` makes `ex:foo` into `example:ns/foo`, itself a compact IRI): the contract re-prepares
+ * what it is given and would refuse it, so it is refused here, before anything is signed.
+ */
+function assertStable(prepared: JsonObject, type: string): void {
+  let again: JsonValue;
+  try {
+    again = expandValue(prepared, standardNamespaces, type, 0);
+  } catch (error: unknown) {
+    if (error instanceof EpcisEventError) throw new EpcisEventError(EpcisEventErrorCode.badNamespace, `a namespace expands to a compact IRI again: ${error.message}`);
+    throw error;
+  }
+  if (canonicalize(again) !== canonicalize(prepared)) {
+    throw new EpcisEventError(EpcisEventErrorCode.badNamespace, `${type}: a namespace or value expands to a compact IRI again; declare namespaces as http(s) or urn IRIs`);
+  }
 }
 
 function expandedForm(field: string, namespaces: Readonly<Record<string, string>>): string[] {
