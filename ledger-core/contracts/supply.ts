@@ -5,7 +5,9 @@
  * (`supply.createShipment`) along a route of legs; custody of a shipment passes only with both sides'
  * signatures, an offer by the current custodian (`supply.offerHandover`) and an acceptance by the
  * receiver (`supply.acceptHandover`); the handover to the consignee at the end of the last leg delivers
- * it. The seller splits an order into work orders for several producers (`supply.splitOrder`), never
+ * it. An open offer stays until it is accepted or a newer one from the custodian replaces it: custody
+ * is physical, so a receiver that never accepts leaves the goods with the custodian, who offers again.
+ * The seller splits an order into work orders for several producers (`supply.splitOrder`), never
  * allocating more than the order's quantity nor the same work order id twice; each producer reports
  * cumulative progress (`supply.reportProgress`), never past its allocation and never going back, and
  * the order's produced and delivered totals roll up from its work orders.
@@ -538,7 +540,9 @@ function checkOfferHandover(call: ContractCall, state: StateView): Checked<Offer
   if (shipment.custodian !== actor.organization.id) return refuse('notCustodian', `${actor.organization.id} does not hold shipment ${shipmentId}`);
   if (to === shipment.custodian) return refuse('badPayload', `${to} holds shipment ${shipmentId} already`);
   const lastLeg = shipment.legs.length - 1;
-  if (leg < shipment.legsDone || leg > lastLeg) return refuse('badLeg', `shipment ${shipmentId} is handed over at the end of leg ${shipment.legsDone} to ${lastLeg}, not ${leg}`);
+  if (leg < shipment.legsDone || leg > lastLeg) {
+    return refuse('badLeg', `shipment ${shipmentId} is next handed over at the end of leg ${shipment.legsDone}${shipment.legsDone < lastLeg ? ` or a later one up to ${lastLeg}` : ''}, not leg ${leg}`);
+  }
   if (to === shipment.consignee && leg !== lastLeg) return refuse('badLeg', `the consignee receives shipment ${shipmentId} at the end of its last leg (${lastLeg})`);
   if (to !== shipment.consignee && leg === lastLeg) return refuse('badLeg', `at the end of its last leg shipment ${shipmentId} goes to its consignee ${shipment.consignee}`);
   if (!isActiveOrganization(call, state, to)) return refuse('orgUnknown', `${to} is not an active organisation`);
