@@ -5,7 +5,7 @@
  * depend on how the graph was made, not on the ledger.
  */
 import { canonicalize, type JsonValue } from '@twinledger/ledger-core/chain';
-import { fromNeo4j, stringsFromNeo4j } from '@twinledger/graph-schema';
+import { fromNeo4j, projectedLabelKeys, stringsFromNeo4j } from '@twinledger/graph-schema';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { invariant } from '../invariant.js';
 
@@ -55,12 +55,18 @@ function sortedLabels(value: unknown): string[] {
   return [...stringsFromNeo4j(value, 'labels')].sort();
 }
 
-/** A relationship end by its labels and the property that keys it (`id`, `key`, `did`): stable across rebuilds. */
+const keyOfLabel: Readonly<Record<string, string>> = { ...projectedLabelKeys, ProjectionCheckpoint: 'id' };
+
+/**
+ * A relationship end by its labels and the property that keys it (`projectedLabelKeys`: `did` for a
+ * device, `lot` for a lot, …): stable across rebuilds, where element ids are not.
+ */
 function endpoint(labels: unknown, properties: unknown): JsonValue {
   const props = fromNeo4j(properties);
   invariant(props !== null && typeof props === 'object' && !Array.isArray(props), 'node properties are not a map');
   const map = props as { readonly [name: string]: JsonValue };
-  const keyName = ['id', 'key', 'did'].find((name) => map[name] !== undefined);
-  invariant(keyName !== undefined, 'a relationship end has no key property');
-  return { labels: sortedLabels(labels), [keyName]: map[keyName] ?? null };
+  const sorted = sortedLabels(labels);
+  const keyName = sorted.map((label) => keyOfLabel[label]).find((name) => name !== undefined && map[name] !== undefined);
+  invariant(keyName !== undefined, `a relationship end (${sorted.join(':')}) has no key property`);
+  return { labels: sorted, [keyName]: map[keyName] ?? null };
 }
