@@ -4,7 +4,9 @@
  * every acting organisation (only the table's steps, only by their party); custody never moves without
  * both signatures and always follows the route; and, over random split and progress histories, the
  * allocations never pass the order's quantity, no work order id is allocated twice, progress never
- * passes its allocation nor goes back, and the order's totals are the sums of its work orders'.
+ * passes its allocation nor goes back, and the order's totals are the sums of its work orders'; and
+ * any payload, arbitrary or a valid one with a part replaced, is refused with a code rather than thrown,
+ * while what validate accepts applies under supply/ only.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -236,5 +238,87 @@ describe('stored state of the wrong shape', () => {
 
   it('keeps an id with a slash in one key segment', () => {
     expect(shipmentKey('https://id.gs1.org/00/1')).toBe('supply/shipment/https%3A%2F%2Fid.gs1.org%2F00%2F1');
+  });
+});
+
+describe('bad input', () => {
+  /** A ledger with an order in production, split, and a shipment half way along its route with an open offer. */
+  function busyLedger(): { ledger: MapLedger; offerTxId: string } {
+    const ledger = orderAt('in_production');
+    ledger.accept(seller.did, SupplyTransactionType.splitOrder, { order: 'PO-1', workOrders: [{ id: 'WO-1', producer: 'maker1', quantity: 6 }] });
+    ledger.accept(seller.did, SupplyTransactionType.createShipment, {
+      id: 'SH-1',
+      order: 'PO-1',
+      carrier: 'carrier',
+      consignee: 'buyer',
+      items: [{ serial: 'SN-1' }, { lot: 'LOT-1', quantity: 3 }],
+      legs: [
+        { from: 'A', to: 'B' },
+        { from: 'B', to: 'C' },
+      ],
+    });
+    const { txId } = ledger.accept(seller.did, SupplyTransactionType.offerHandover, { shipment: 'SH-1', to: 'carrier', leg: 0 });
+    return { ledger, offerTxId: txId };
+  }
+
+  const validPayloads = (offerTxId: string): ReadonlyArray<readonly [string, JsonValue]> => [
+    [SupplyTransactionType.createOrder, { id: 'PO-2', seller: 'seller', lines: [{ item: 'MODEL-X', quantity: 3 }] }],
+    [SupplyTransactionType.advanceOrder, { id: 'PO-1', to: 'shipped' }],
+    [SupplyTransactionType.createShipment, { id: 'SH-2', order: 'PO-1', carrier: 'carrier', consignee: 'buyer', items: [{ serial: 'SN-2' }], legs: [{ from: 'A', to: 'B' }] }],
+    [SupplyTransactionType.offerHandover, { shipment: 'SH-1', to: 'other', leg: 0 }],
+    [SupplyTransactionType.acceptHandover, { shipment: 'SH-1', offerTxId }],
+    [SupplyTransactionType.splitOrder, { order: 'PO-1', workOrders: [{ id: 'WO-2', producer: 'maker2', quantity: 4 }] }],
+    [SupplyTransactionType.reportProgress, { workOrder: 'WO-1', produced: 2, delivered: 1 }],
+  ];
+
+  /** `value` with the node at `path` (object keys and array indexes, taken modulo their count) replaced by `replacement`. */
+  function mutated(value: JsonValue, path: readonly number[], replacement: JsonValue): JsonValue {
+    const [step, ...rest] = path;
+    if (step === undefined || value === null || typeof value !== 'object') return replacement;
+    if (Array.isArray(value)) {
+      if (value.length === 0) return replacement;
+      const index = step % value.length;
+      return value.map((item: JsonValue, at: number) => (at === index ? mutated(item, rest, replacement) : item));
+    }
+    const keys = Object.keys(value);
+    if (keys.length === 0) return replacement;
+    const key = keys[step % keys.length] ?? '';
+    return { ...value, [key]: mutated((value as { readonly [name: string]: JsonValue })[key] ?? null, rest, replacement) };
+  }
+
+  it('is refused, never thrown, whatever the payload; what validate accepts, apply applies under supply/ only', () => {
+    const signers = [buyer.did, seller.did, carrier.did, other.did, makers[0]?.did ?? buyer.did, 'did:key:zUnknown'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined)),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.constantFrom(...signers),
+        (operation, replacement, path, signer) => {
+          const { ledger, offerTxId } = busyLedger();
+          const [type, valid] = validPayloads(offerTxId)[operation] ?? [SupplyTransactionType.createOrder, null];
+          const payload = replacement === undefined ? valid : mutated(valid, path, replacement as JsonValue);
+          const call: ContractCall = { type, payload, context: { txId: 'f'.repeat(64), signer, ledgerTimeMs: genesis.timeMs + 100, height: 100, position: 0, genesis } };
+          const refusal = supplyContract.validate(call, ledger.view);
+          if (refusal !== undefined) {
+            expect(refusal.code).toMatch(/^[A-Z][A-Z0-9_]{0,63}$/);
+            return;
+          }
+          const effects = supplyContract.apply(call, ledger.view);
+          expect(effects.writes.every(([key]) => key.startsWith('supply/'))).toBe(true);
+          expect(effects.events.length).toBe(1);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('accepts each valid payload from its party, so the property above reaches apply', () => {
+    const { offerTxId } = busyLedger();
+    const parties = [buyer, seller, seller, seller, carrier, seller, makers[0] ?? buyer];
+    validPayloads(offerTxId).forEach(([type, payload], index) => {
+      const fresh = busyLedger().ledger;
+      expect([type, fresh.run(parties[index]?.did ?? '', type, payload).code]).toEqual([type, undefined]);
+    });
   });
 });
