@@ -208,6 +208,25 @@ export async function visibleItemIds(driver: Driver, organization: string | null
   return rows.map((row) => String(row['id']));
 }
 
+const partnerRuleIdsCypher = `MATCH (:Organization {id: $organization})<-[:PARTY]-(r:RevenueRule)
+WHERE $after IS NULL OR r.id > $after
+RETURN r.id AS id ORDER BY id LIMIT $limit`;
+
+const allRuleIdsCypher = `MATCH (r:RevenueRule) WHERE $after IS NULL OR r.id > $after
+RETURN r.id AS id ORDER BY id LIMIT $limit`;
+
+/**
+ * Ids of the rules an organisation is a party to (every rule when `organization` is null: a reader
+ * across organisations), ordered by id, after `after`, at most `limit`.
+ */
+export async function visibleRuleIds(driver: Driver, organization: string | null, after: string | null, limit: number): Promise<string[]> {
+  const rows =
+    organization === null
+      ? await readRows(driver, allRuleIdsCypher, { after, limit })
+      : await readRows(driver, partnerRuleIdsCypher, { organization, after, limit });
+  return rows.map((row) => String(row['id']));
+}
+
 const holdingsCypher = `UNWIND $keys AS key
 MATCH (:RecoveredItem {id: key})-[h:HELD_BY]->(o:Organization)
 WITH key, h, o ORDER BY h.holderIndex

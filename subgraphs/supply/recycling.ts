@@ -23,6 +23,7 @@ import {
   rulesById,
   salesByTxId,
   visibleItemIds,
+  visibleRuleIds,
   type HandoverRow,
   type HoldingRow,
   type ItemRow,
@@ -130,6 +131,15 @@ async function itemsConnection(context: CommitContext, args: { first?: number | 
   return pageOf(rows, size, (row) => [row.id]);
 }
 
+async function rulesConnection(context: CommitContext, args: { first?: number | null; after?: string | null }): Promise<Page<RuleRow>> {
+  const size = pageSize(args.first);
+  const after = args.after === undefined || args.after === null ? null : String(decodeCursor(args.after, ['s'])[0]);
+  const ids = await visibleRuleIds(context.driver, readsAcross(context) ? null : context.identity.organizationId, after, size + 1);
+  const loaded = await loadersOf(context).rules.loadMany(ids);
+  const rows = loaded.filter((row): row is RuleRow => row !== null && !(row instanceof Error));
+  return pageOf(rows, size, (row) => [row.id]);
+}
+
 const organization = (id: string) => ({ id });
 const references = (entries: readonly TouchingTransaction[]) => entries.map((entry) => ({ txId: entry.txId }));
 const upper = (value: string | null) => (value === null ? null : value.toUpperCase());
@@ -141,6 +151,7 @@ export const recyclingResolvers = {
     recoveredItem: (_: unknown, args: { id: string }, context: CommitContext) => readableItem(context, args.id),
     recoveredItems: (_: unknown, args: { first?: number | null; after?: string | null }, context: CommitContext) => itemsConnection(context, args),
     revenueRule: (_: unknown, args: { id: string }, context: CommitContext) => readableRule(context, args.id),
+    revenueRules: (_: unknown, args: { first?: number | null; after?: string | null }, context: CommitContext) => rulesConnection(context, args),
   },
   Mutation: recyclingMutationResolvers,
   RevenueRule: {

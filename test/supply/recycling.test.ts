@@ -7,7 +7,7 @@
  * offered by the holder and accepted by the receiver; gamma sells it for 100.01 EUR and the payouts are
  * 33.35 + 33.33 + 33.33, adding up exactly. An amount past 2^53 travels as digits and comes back
  * unchanged. Visibility: holders past and present and the rule's parties read the item, the regulator
- * reads across, the outsider is FORBIDDEN. Every transaction behind the item and the rule is in its
+ * reads across, the outsider is FORBIDDEN and lists no items or rules. Every transaction behind the item and the rule is in its
  * provenance, and each proof verifies with the CLI offline against the consortium file.
  */
 import { execFile } from 'node:child_process';
@@ -225,6 +225,9 @@ test('a rule agreed by three parties, an item handed over twice, a sale split ex
   expect(listed.edges.map((edge) => edge.node.id)).toContain(itemId);
   const outsiderList = dataOf<{ edges: unknown[] }>(await graphql(outsider, 'query { recoveredItems { edges { node { id } } } }'), 'recoveredItems');
   expect(outsiderList.edges).toEqual([]);
+  const rules = dataOf<{ edges: Array<{ node: { id: string } }> }>(await graphql(recycler, 'query { revenueRules(first: 100) { edges { node { id } } } }'), 'revenueRules');
+  expect(rules.edges.map((edge) => edge.node.id)).toContain(ruleId);
+  expect(dataOf<{ edges: unknown[] }>(await graphql(outsider, 'query { revenueRules { edges { node { id } } } }'), 'revenueRules').edges).toEqual([]);
 
   // Every transaction behind the item and the rule is in its provenance, with a proof that verifies offline.
   const itemProvenance = dataOf<{ provenance: Array<{ txId: string; type: string; proofBundle: unknown }> }>(
