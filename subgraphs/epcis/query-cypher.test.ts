@@ -18,7 +18,7 @@ const all = { kind: 'all' } as const;
 
 test('no filter: every event, ordered by event time then hash ID, one row past the page', () => {
   expect(eventsStatement(query('perPage=5'), all)).toEqual({
-    cypher: 'MATCH (e:EpcisEvent)\nRETURN e.hashId AS hashId, e.eventTimeMs AS eventTimeMs, e.json AS json\nORDER BY e.eventTimeMs, e.hashId\nLIMIT $limit',
+    cypher: 'MATCH (e:EpcisEvent)\nRETURN e.hashId AS hashId, e.eventTimeMs AS eventTimeMs, e.recordTimeMs AS recordTimeMs, e.json AS json\nORDER BY e.eventTimeMs, e.hashId\nLIMIT $limit',
     parameters: { limit: 6 },
   });
 });

@@ -40,7 +40,7 @@ MATCH (item)<-[:OBSERVED]-(e:EpcisEvent)
 WITH DISTINCT e`;
 }
 
-/** The statement answering `query` for `scope`: columns hashId, eventTimeMs, json; at most perPage + 1 rows. */
+/** The statement answering `query` for `scope`: columns hashId, eventTimeMs, recordTimeMs, json; at most perPage + 1 rows. */
 export function eventsStatement(query: EventQuery, scope: EventScope): EventsStatement {
   const conditions: string[] = [];
   const parameters: { [name: string]: Parameters[string] } = { limit: query.perPage + 1 };
@@ -88,7 +88,7 @@ export function eventsStatement(query: EventQuery, scope: EventScope): EventsSta
   }
   const where = conditions.length === 0 ? '' : `\nWHERE ${conditions.join('\n  AND ')}`;
   const cypher = `${startClause(query)}${where}
-RETURN e.hashId AS hashId, e.eventTimeMs AS eventTimeMs, e.json AS json
+RETURN e.hashId AS hashId, e.eventTimeMs AS eventTimeMs, e.recordTimeMs AS recordTimeMs, e.json AS json
 ORDER BY e.eventTimeMs, e.hashId
 LIMIT $limit`;
   return { cypher, parameters };

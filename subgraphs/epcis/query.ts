@@ -2,7 +2,10 @@
  * `GET /epcis/events`: the standard query parameters (query-params.ts) answered from the projected
  * `(:EpcisEvent)` nodes with one Cypher read (query-cypher.ts), as an EPCISQueryDocument whose
  * `epcisBody.queryResults.resultsBody.eventList` holds the events as captured (the prepared event the
- * ledger stored: prefixes expanded, so it reads the same without the sender's `@context`).
+ * ledger stored: prefixes expanded, so it reads the same without the sender's `@context`), each with
+ * the `recordTime` this repository gives it: the ledger time of the block that captured it, as EPCIS
+ * has the repository, not the sender, set it (a sender's own recordTime is replaced; the hash ID never
+ * includes it).
  *
  * Visibility: a partner or admin sees the events its own organisation captured; the analyst and
  * regulator roles see every organisation's. An event someone else captured is simply not in a
@@ -59,7 +62,7 @@ export async function queryEvents(driver: Driver, identity: Identity, params: UR
   const statement = eventsStatement(query, scopeOf(identity));
   const rows = await readRows(driver, statement.cypher, statement.parameters);
   const page = rows.slice(0, query.perPage);
-  const events = page.map((row) => JSON.parse(String(row['json'])) as JsonValue);
+  const events = page.map((row): JsonValue => ({ ...(JSON.parse(String(row['json'])) as { [key: string]: JsonValue }), recordTime: new Date(Number(row['recordTimeMs'])).toISOString() }));
   const last = page[page.length - 1];
   let nextPageToken: string | undefined;
   if (rows.length > query.perPage && last !== undefined) {

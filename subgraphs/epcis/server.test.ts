@@ -17,7 +17,7 @@ const partner: Identity = { organizationId: 'alpha-industries', role: 'partner',
 const statements: Array<{ cypher: string; parameters: Record<string, unknown> }> = [];
 
 function row(hashId: string, eventTimeMs: number): { keys: string[]; get: (key: string) => unknown } {
-  const values: Record<string, unknown> = { hashId, eventTimeMs, json: JSON.stringify({ type: 'ObjectEvent', eventTime: new Date(eventTimeMs).toISOString(), eventTimeZoneOffset: '+00:00', epcList: [], action: 'OBSERVE', 'https://example.com/id': hashId }) };
+  const values: Record<string, unknown> = { hashId, eventTimeMs, recordTimeMs: eventTimeMs + 500, json: JSON.stringify({ type: 'ObjectEvent', eventTime: new Date(eventTimeMs).toISOString(), eventTimeZoneOffset: '+00:00', epcList: [], action: 'OBSERVE', 'https://example.com/id': hashId }) };
   return { keys: Object.keys(values), get: (key) => values[key] };
 }
 
@@ -95,6 +95,8 @@ test('a query answers an EPCISQueryDocument of the page, with a relative Link to
   expect(answer.body).toMatchObject({ type: 'EPCISQueryDocument', schemaVersion: '2.0', epcisBody: { queryResults: { queryName: 'SimpleEventQuery' } } });
   const events = (answer.body as { epcisBody: { queryResults: { resultsBody: { eventList: Array<Record<string, unknown>> } } } }).epcisBody.queryResults.resultsBody.eventList;
   expect(events.map((event) => event['https://example.com/id'])).toEqual(['ni:///sha-256;01?ver=CBV2.0', 'ni:///sha-256;02?ver=CBV2.0']);
+  // The repository's record time, the capturing block's ledger time.
+  expect(events.map((event) => event['recordTime'])).toEqual(['1970-01-01T00:00:01.500Z', '1970-01-01T00:00:02.500Z']);
   expect(compileEpcisSchema()(answer.body)).toEqual({ ok: true });
   expect(answer.headers.get('link')).toMatch(/^<\/epcis\/events\?eventType=ObjectEvent&perPage=2&nextPageToken=[A-Za-z0-9_-]+>; rel="next"$/);
   expect(statements[statements.length - 1]?.parameters).toMatchObject({ organizationId: 'alpha-industries' });

@@ -181,7 +181,9 @@ test('a document of every event type is captured: hash IDs in document order, th
   expect(answer.body).toMatchObject({ type: 'EPCISQueryDocument', schemaVersion: '2.0', epcisBody: { queryResults: { queryName: 'SimpleEventQuery' } } });
   expect(validateSchema(answer.body)).toBe(true);
   const stored = eventListOf(answer);
-  expect(stored).toEqual(events.map((event) => prepareEvent(event, namespacesOf(documentContext))));
+  // As captured, with the record time the ledger gave each (the capturing block's time, just now).
+  expect(stored).toEqual(events.map((event) => ({ ...prepareEvent(event, namespacesOf(documentContext)), recordTime: expect.any(String) })));
+  for (const event of stored) expect(Math.abs(Date.parse(String(event['recordTime'])) - Date.now())).toBeLessThan(120_000);
   expect(stored[0]?.['https://example.com/epcis/line']).toBe('L7');
 
   const again = await capture(ownerKey, document);
