@@ -7,10 +7,13 @@
  * complete load) is reused, since loading takes minutes; a half-loaded one is deleted and loaded again.
  * After a warm-up, one client runs a 6-hop backward trace from each of a few thousand random products,
  * then a 6-hop forward trace from each of a few thousand random lots, and reports p50/p99 of each and
- * the paths they found.
+ * the paths they found; then both again over a driver whose sockets have TCP_NODELAY set, since the
+ * driver as the subgraphs use it leaves Nagle's algorithm on (see withNoDelaySockets).
  * TRACE_BENCH_PRODUCTS (products in the network) and TRACE_BENCH_SEED override the network.
  */
 import * as fs from 'node:fs';
+// The module object itself (not a namespace copy), so replacing `connect` reaches the driver's calls.
+import net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fromNeo4j, toNeo4jParameters } from '@twinledger/graph-schema';
@@ -163,6 +166,26 @@ async function openStore(dataDir: string, network: TraceNetwork, key: string): P
   return { service, driver, loadSeconds: Math.round(report.elapsedMs / 1000), relationships: report.relationships };
 }
 
+/**
+ * Runs `body` with every socket opened through `net.connect` meanwhile set to TCP_NODELAY. The neo4j
+ * driver leaves Nagle's algorithm on, so a request written in more than one piece can wait for the
+ * server's delayed ACK (about 40 ms on Linux); this measures what turning it off gives.
+ */
+async function withNoDelaySockets<T>(body: () => Promise<T>): Promise<T> {
+  const original = net.connect;
+  const patched = function (this: unknown, ...args: Parameters<typeof net.connect>): net.Socket {
+    const socket = (original as (...parameters: Parameters<typeof net.connect>) => net.Socket).apply(this, args);
+    socket.setNoDelay(true);
+    return socket;
+  } as typeof net.connect;
+  net.connect = patched;
+  try {
+    return await body();
+  } finally {
+    net.connect = original;
+  }
+}
+
 /** `count` picks of `items` by a seeded generator, so every run traces the same starts. */
 function picks<T>(items: readonly T[], count: number, seed: number): T[] {
   const random = seededRandom(seed);
@@ -190,16 +213,32 @@ export const benchmarks: Benchmark[] = [
         for (const serial of picks(serials, warmupTraces, seed + 1)) await timed(store.driver, backward(serial));
         for (const lot of picks(lots, warmupTraces, seed + 2)) await timed(store.driver, forward(lot));
         log('measuring');
+        const backwardStarts = picks(serials, measuredTraces, seed + 3).map(backward);
+        const forwardStarts = picks(lots, measuredTraces, seed + 4).map(forward);
         const results = [
-          ...(await measure(store.driver, 'backward 6-hop trace from a product', picks(serials, measuredTraces, seed + 3).map(backward))),
-          ...(await measure(store.driver, 'forward 6-hop trace from a lot', picks(lots, measuredTraces, seed + 4).map(forward))),
+          ...(await measure(store.driver, 'backward 6-hop trace from a product', backwardStarts)),
+          ...(await measure(store.driver, 'forward 6-hop trace from a lot', forwardStarts)),
         ];
+        log('measuring again over sockets with TCP_NODELAY');
+        const noDelayResults = await withNoDelaySockets(async () => {
+          const noDelayDriver = neo4j.driver(store.service.uri, undefined, { maxConnectionPoolSize: 4 });
+          try {
+            for (const serial of picks(serials, warmupTraces, seed + 5)) await timed(noDelayDriver, backward(serial));
+            return [
+              ...(await measure(noDelayDriver, 'TCP_NODELAY: backward 6-hop trace from a product', backwardStarts)),
+              ...(await measure(noDelayDriver, 'TCP_NODELAY: forward 6-hop trace from a lot', forwardStarts)),
+            ];
+          } finally {
+            await noDelayDriver.close();
+          }
+        });
         return [
           { label: 'graph nodes (network, without bookkeeping)', value: nodes, unit: 'nodes' },
           { label: 'graph relationships', value: store.relationships, unit: 'relationships' },
           { label: 'store size', value: Math.round(storeSizeBytes(path.join(dataDir, 'neo4j')) / 2 ** 20), unit: 'MiB' },
           ...(store.loadSeconds === undefined ? [] : [{ label: 'load (UNWIND batches of 10,000 rows)', value: store.loadSeconds, unit: 's' }]),
           ...results,
+          ...noDelayResults.filter((result) => / p(50|99)$/.test(result.label)),
         ];
       } finally {
         await store.driver.close();
