@@ -74,6 +74,9 @@ test('times are RFC 3339 with a zone, bounds are GE (inclusive) and LT (exclusiv
   expect(parseDateTimeMs('2026-01-01T00:00:00')).toBeUndefined();
   expect(parseDateTimeMs('2026-13-01T00:00:00Z')).toBeUndefined();
   expect(parseDateTimeMs('1 Jan 2026')).toBeUndefined();
+  // Sub-millisecond digits round as the events' own times were rounded.
+  expect(parseDateTimeMs('2026-01-01T00:00:00.1415Z')).toBe(Date.UTC(2026, 0, 1) + 142);
+  expect(parseDateTimeMs('2026-01-01T00:00:00.1414Z')).toBe(Date.UTC(2026, 0, 1) + 141);
 });
 
 test('every bad parameter is refused by name, all at once', () => {

@@ -9,6 +9,7 @@
  * of the previous page and a digest of the filter, so a token cannot continue a different query.
  */
 import { createHash } from 'node:crypto';
+import { dateTimeMs } from '@twinledger/ledger-core/epcis';
 
 /** Events per page when `perPage` is not given. */
 export const perPageDefault = 30;
@@ -101,16 +102,13 @@ export function cbvSpellings(value: string, vocabulary: keyof typeof vocabularyS
   return word === undefined || !/^[a-z_]+$/.test(word) ? [value] : [word, `${web}${word}`, `${urn}${word}`];
 }
 
-const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Milliseconds since the epoch of an RFC 3339 date-time with a zone, or undefined. */
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time with a zone, or undefined. The same reading
+ * the captured events' `eventTimeMs` was made with (fractions beyond milliseconds rounded as the event
+ * hash rounds them), so a bound and an event time compare like for like.
+ */
 export function parseDateTimeMs(text: string): number | undefined {
-  const match = rfc3339.exec(text);
-  if (match === null) return undefined;
-  const [month, day, hour, minute, second] = [match[2], match[3], match[4], match[5], match[6]].map(Number) as [number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? ms : undefined;
+  return text.length > 64 ? undefined : dateTimeMs(text);
 }
 
 /** The digest a page token carries: the filter in a fixed order, so equal filters give equal digests. */
