@@ -3,6 +3,7 @@ export * from './services/data-lock.js';
 export * from './services/errors.js';
 export * from './services/etcd.js';
 export * from './services/neo4j.js';
+export * from './services/neo4j-driver.js';
 export * from './services/neo4j-build.js';
 export * from './services/platform.js';
 export * from './services/ports.js';

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import { identityVerifyKeyFromPem } from '@twinledger/gateway';
 import { LedgerClient } from '@twinledger/ledger-core/client';
 import { loadConsortium } from '@twinledger/ledger-core/node/bootstrap';
-import neo4j, { type Driver } from 'neo4j-driver';
+import { openNeo4jDriver } from '@twinledger/tools';
+import type { Driver } from 'neo4j-driver';
 import type { RunningSubgraph } from './server.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -77,7 +78,7 @@ export async function runSubgraphMain(name: string, start: (resources: SubgraphR
   // Fails early on a consortium folder that does not load, rather than on the first proof request.
   loadConsortium(args.consortiumDir);
   const identityVerifyKey = identityVerifyKeyFromPem(fs.readFileSync(args.identityKeyPath, 'utf8'));
-  const driver = neo4j.driver(args.neo4jUri);
+  const driver = openNeo4jDriver(args.neo4jUri);
   const client = new LedgerClient({ nodes: [...args.ledgerUrls] });
   const running = await start({ driver, client, identityVerifyKey, args }, args.port);
   process.stdout.write(`twinledger-subgraph ${name} ready http://127.0.0.1:${running.port}/graphql\n`);

@@ -6,8 +6,7 @@
  * line on stderr.
  */
 import { applyMigrations } from '@twinledger/graph-schema';
-import { neo4jAuthFromEnv } from '@twinledger/tools';
-import neo4j from 'neo4j-driver';
+import { openNeo4jDriver } from '@twinledger/tools';
 import { loadConsortiumAt } from '../consortium.js';
 import { parseProjectorArgs, ProjectorArgsError } from './args.js';
 import { Projector } from './projector.js';
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const loaded = loadConsortiumAt(args.consortiumPath);
-  const driver = neo4j.driver(args.neo4jUri, neo4jAuthFromEnv());
+  const driver = openNeo4jDriver(args.neo4jUri);
   const abort = new AbortController();
   process.on('SIGTERM', () => abort.abort());
   process.on('SIGINT', () => abort.abort());

@@ -5,8 +5,7 @@
  */
 import { applyMigrations } from '@twinledger/graph-schema';
 import { LedgerClient } from '@twinledger/ledger-core/client';
-import { neo4jAuthFromEnv } from '@twinledger/tools';
-import neo4j from 'neo4j-driver';
+import { openNeo4jDriver } from '@twinledger/tools';
 import { loadConsortiumAt } from '../consortium.js';
 import { rebuildGraph } from './rebuild.js';
 
@@ -18,7 +17,7 @@ async function main(): Promise<void> {
   }
   const ledgerUrls = LEDGER_URLS.split(',').filter((url) => url.length > 0);
   const loaded = loadConsortiumAt(LEDGER_CONSORTIUM_DIR);
-  const driver = neo4j.driver(NEO4J_URI, neo4jAuthFromEnv());
+  const driver = openNeo4jDriver(NEO4J_URI);
   const client = new LedgerClient({ nodes: ledgerUrls });
   try {
     await applyMigrations(driver);
