@@ -6,9 +6,10 @@
  * network's seed and size; a store already holding that network (a marker node written at the end of a
  * complete load) is reused, since loading takes minutes; a half-loaded one is deleted and loaded again.
  * After a warm-up, one client runs a 6-hop backward trace from each of a few thousand random products,
- * then a 6-hop forward trace from each of a few thousand random lots, and reports p50/p99 of each and
- * the paths they found; then both again over a driver whose sockets have TCP_NODELAY set, since the
- * driver as the subgraphs use it leaves Nagle's algorithm on (see withNoDelaySockets).
+ * a 6-hop forward trace and the recall report from each of a few thousand random lots, and reports
+ * p50/p99 of each and what they found; then both traces again over a driver whose sockets have
+ * TCP_NODELAY set, since the driver as the subgraphs use it leaves Nagle's algorithm on (see
+ * withNoDelaySockets).
  * TRACE_BENCH_PRODUCTS (products in the network) and TRACE_BENCH_SEED override the network.
  */
 import * as fs from 'node:fs';
@@ -17,7 +18,7 @@ import net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fromNeo4j, toNeo4jParameters } from '@twinledger/graph-schema';
-import { backwardTraceCypher, forwardTraceCypher, type TraceStatement } from '@twinledger/subgraphs/production/trace-cypher';
+import { backwardTraceCypher, forwardTraceCypher, recallCypher, type TraceStatement } from '@twinledger/subgraphs/production/trace-cypher';
 import { checkNeo4jHealth, ensureNeo4jLauncherBuilt, freePort, startChild, type Neo4jService } from '@twinledger/tools';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
@@ -66,7 +67,8 @@ async function timed(driver: Driver, statement: TraceStatement): Promise<{ elaps
   return { elapsedMs, paths: total };
 }
 
-async function measure(driver: Driver, label: string, statements: readonly TraceStatement[]): Promise<BenchmarkResult[]> {
+/** p50/p99 of `statements` run one at a time, and the mean of their `totalCount` (`found`: what they count). */
+async function measure(driver: Driver, label: string, statements: readonly TraceStatement[], found = 'paths'): Promise<BenchmarkResult[]> {
   const latenciesMs: number[] = [];
   let paths = 0;
   for (const statement of statements) {
@@ -78,8 +80,8 @@ async function measure(driver: Driver, label: string, statements: readonly Trace
   return [
     { label: `${label} p50`, value: rounded(percentile(latenciesMs, 0.5)), unit: 'ms' },
     { label: `${label} p99`, value: rounded(percentile(latenciesMs, 0.99)), unit: 'ms' },
-    { label: `${label} paths per trace (mean)`, value: rounded(paths / statements.length), unit: 'paths' },
-    { label: `${label} traces`, value: statements.length, unit: 'traces' },
+    { label: `${label} ${found} per query (mean)`, value: rounded(paths / statements.length), unit: found },
+    { label: `${label} queries`, value: statements.length, unit: 'queries' },
   ];
 }
 
@@ -218,6 +220,8 @@ export const benchmarks: Benchmark[] = [
         const results = [
           ...(await measure(store.driver, 'backward 6-hop trace from a product', backwardStarts)),
           ...(await measure(store.driver, 'forward 6-hop trace from a lot', forwardStarts)),
+          // The recall report's first page of 100 products, over the same lots.
+          ...(await measure(store.driver, 'recall of a lot (depth 6)', picks(lots, measuredTraces, seed + 4).map((lot) => recallCypher(lot, traceDepth, { offset: 0, limit: 100 })), 'products')),
         ];
         log('measuring again over sockets with TCP_NODELAY');
         const noDelayResults = await withNoDelaySockets(async () => {
