@@ -142,6 +142,18 @@ test('a bizStep that is neither a CBV word nor a URI is exactly one problem at t
   );
 });
 
+test('a CBV 1.x URN where EPCIS 2.0 JSON wants a bare word or a Web URI says what is excluded', () => {
+  const [, base] = documentsIn('capture-valid').find(([name]) => name === 'ObjectEvent.json') ?? ['', {}];
+  const document = structuredClone(base) as { epcisBody: { eventList: Array<Record<string, unknown>> } };
+  (document.epcisBody.eventList[0] as Record<string, unknown>)['bizStep'] = 'urn:epcglobal:cbv:bizstep:shipping';
+  expect(problemsOf(document)).toEqual([
+    {
+      pointer: '/epcisBody/eventList/0/bizStep',
+      message: expect.stringMatching(/^\/epcisBody\/eventList\/0\/bizStep: "urn:epcglobal:cbv:bizstep:shipping" must be a value that does not start with urn:epcglobal:cbv or https\?:\/\/ns\.gs1\.org\/cbv\/, or one of the standard values \(accepting, /),
+    },
+  ]);
+});
+
 test('schemaProblems drops if-errors, folds anyOf alternatives, and never answers an empty refusal', () => {
   const document = { a: 'x' };
   expect(

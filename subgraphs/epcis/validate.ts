@@ -99,8 +99,13 @@ function requirement(error: ErrorObject): string {
       return params['format'] === 'uri' ? 'a URI' : params['format'] === 'date-time' ? 'an RFC 3339 date-time with a time zone' : `a ${String(params['format'])}`;
     case 'type':
       return `of type ${String(params['type'])}`;
-    case 'pattern':
-      return `matching ${String(params['pattern'])}`;
+    case 'pattern': {
+      const pattern = String(params['pattern']);
+      // GS1's schema keeps CBV 1.x URNs out of EPCIS 2.0 JSON with a negative lookahead: say what it excludes.
+      const excluded = /^\^\(\?!\((.*)\)\)$/.exec(pattern) ?? /^\^\(\?!(.*)\)$/.exec(pattern);
+      if (excluded !== null) return `a value that does not start with ${(excluded[1] ?? '').split('|').map((part) => part.replace(/\\(.)/g, '$1')).join(' or ')}`;
+      return `matching the pattern ${pattern}`;
+    }
     case 'required':
       return `a member "${String(params['missingProperty'])}"`;
     default:
