@@ -16,6 +16,12 @@ export const epcisPathPrefix = '/epcis';
 export const epcisAudience = 'epcis';
 /** Largest EPCIS request body forwarded, in bytes: the EPCIS service's own capture limit. */
 export const epcisRequestBodyBytesMax = 8_388_608;
+/**
+ * How long the gateway waits for the EPCIS service, in milliseconds. Longer than a GraphQL request's
+ * wait: a capture answers once every event of the document is on the ledger and projected, and a
+ * document of 1,000 events takes about a minute at the rate BENCHMARKS.md measured.
+ */
+export const epcisForwardTimeoutMs = 300_000;
 /** Response headers passed on from the EPCIS service; nothing else of its answer's headers leaves. */
 const passedResponseHeaders = ['content-type', 'link', 'allow', 'retry-after'] as const;
 

@@ -11,7 +11,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { authenticate, type AuthConfig } from './auth/authenticate.js';
-import { forwardEpcis, isEpcisPath, refuseEpcisUnauthenticated } from './epcis-route.js';
+import { epcisForwardTimeoutMs, forwardEpcis, isEpcisPath, refuseEpcisUnauthenticated } from './epcis-route.js';
 import { errorBody, formatGatewayError } from './errors.js';
 import { graphiqlAsset, graphiqlAssetsPath, type GraphiqlAsset, graphiqlContentSecurityPolicy, graphiqlPage, graphiqlPagePath } from './graphiql.js';
 import { checkSubgraphs, type GatewayHealth } from './health.js';
@@ -282,7 +282,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       metrics.authFailure(auth.reason);
       return refuseEpcisUnauthenticated(response, auth.reason === 'missing_credentials' ? 'Authentication required: send an API key or a bearer token' : 'Invalid credentials');
     }
-    return forwardEpcis(request, response, url, auth.identity, { baseUrl: epcisUrl, signingKey: options.identitySigningKey, timeoutMs: subgraphTimeoutMs });
+    return forwardEpcis(request, response, url, auth.identity, { baseUrl: epcisUrl, signingKey: options.identitySigningKey, timeoutMs: epcisForwardTimeoutMs });
   }
 
   let healthProbe: { startedMs: number; result: Promise<GatewayHealth> } | null = null;
