@@ -5,21 +5,19 @@
  * Starts its own Neo4j (2 GiB heap, 2 GiB page cache) with its store in a temporary folder named by the
  * network's seed and size; a store already holding that network (a marker node written at the end of a
  * complete load) is reused, since loading takes minutes; a half-loaded one is deleted and loaded again.
- * After a warm-up, one client runs a 6-hop backward trace from each of a few thousand random products,
- * a 6-hop forward trace and the recall report from each of a few thousand random lots, and reports
- * p50/p99 of each and what they found; then both traces again over a driver whose sockets have
- * TCP_NODELAY set, since the driver as the subgraphs use it leaves Nagle's algorithm on (see
- * withNoDelaySockets).
+ * After a warm-up, one client over a driver opened as the platform opens it (openNeo4jDriver, TCP_NODELAY
+ * sockets) runs a 6-hop backward trace from each of a few thousand random products, a 6-hop forward
+ * trace and the recall report from each of a few thousand random lots, and reports p50/p99 of each and
+ * what they found. Before that, both traces over a plain driver, whose sockets keep Nagle's algorithm,
+ * for the difference it makes.
  * TRACE_BENCH_PRODUCTS (products in the network) and TRACE_BENCH_SEED override the network.
  */
 import * as fs from 'node:fs';
-// The module object itself (not a namespace copy), so replacing `connect` reaches the driver's calls.
-import net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fromNeo4j, toNeo4jParameters } from '@twinledger/graph-schema';
 import { backwardTraceCypher, forwardTraceCypher, recallCypher, type TraceStatement } from '@twinledger/subgraphs/production/trace-cypher';
-import { checkNeo4jHealth, ensureNeo4jLauncherBuilt, freePort, startChild, type Neo4jService } from '@twinledger/tools';
+import { checkNeo4jHealth, ensureNeo4jLauncherBuilt, freePort, openNeo4jDriver, startChild, type Neo4jService } from '@twinledger/tools';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
 import { generateNetwork, networkGeneratorVersion, networkNodeCount, networkRelationships, seededRandom, type TraceNetwork } from './generate.js';
@@ -168,26 +166,6 @@ async function openStore(dataDir: string, network: TraceNetwork, key: string): P
   return { service, driver, loadSeconds: Math.round(report.elapsedMs / 1000), relationships: report.relationships };
 }
 
-/**
- * Runs `body` with every socket opened through `net.connect` meanwhile set to TCP_NODELAY. The neo4j
- * driver leaves Nagle's algorithm on, so a request written in more than one piece can wait for the
- * server's delayed ACK (about 40 ms on Linux); this measures what turning it off gives.
- */
-async function withNoDelaySockets<T>(body: () => Promise<T>): Promise<T> {
-  const original = net.connect;
-  const patched = function (this: unknown, ...args: Parameters<typeof net.connect>): net.Socket {
-    const socket = (original as (...parameters: Parameters<typeof net.connect>) => net.Socket).apply(this, args);
-    socket.setNoDelay(true);
-    return socket;
-  } as typeof net.connect;
-  net.connect = patched;
-  try {
-    return await body();
-  } finally {
-    net.connect = original;
-  }
-}
-
 /** `count` picks of `items` by a seeded generator, so every run traces the same starts. */
 function picks<T>(items: readonly T[], count: number, seed: number): T[] {
   const random = seededRandom(seed);
@@ -211,38 +189,42 @@ export const benchmarks: Benchmark[] = [
         const serials = network.products.map((product) => product.serial);
         const backward = (serial: string): TraceStatement => backwardTraceCypher({ kind: 'product', serial }, traceDepth, { offset: 0, limit: pageRows });
         const forward = (lot: string): TraceStatement => forwardTraceCypher(lot, traceDepth, { offset: 0, limit: pageRows });
-        log('warming up');
-        for (const serial of picks(serials, warmupTraces, seed + 1)) await timed(store.driver, backward(serial));
-        for (const lot of picks(lots, warmupTraces, seed + 2)) await timed(store.driver, forward(lot));
-        log('measuring');
         const backwardStarts = picks(serials, measuredTraces, seed + 3).map(backward);
         const forwardStarts = picks(lots, measuredTraces, seed + 4).map(forward);
-        const results = [
-          ...(await measure(store.driver, 'backward 6-hop trace from a product', backwardStarts)),
-          ...(await measure(store.driver, 'forward 6-hop trace from a lot', forwardStarts)),
-          // The recall report's first page of 100 products, over the same lots.
-          ...(await measure(store.driver, 'recall of a lot (depth 6)', picks(lots, measuredTraces, seed + 4).map((lot) => recallCypher(lot, traceDepth, { offset: 0, limit: 100 })), 'products')),
+        // The recall report's first page of 100 products, over the same lots.
+        const recallStarts = picks(lots, measuredTraces, seed + 4).map((lot) => recallCypher(lot, traceDepth, { offset: 0, limit: 100 }));
+        const warmUp = async (driver: Driver): Promise<void> => {
+          for (const serial of picks(serials, warmupTraces, seed + 1)) await timed(driver, backward(serial));
+          for (const lot of picks(lots, warmupTraces, seed + 2)) await timed(driver, forward(lot));
+        };
+        // First over a plain driver, whose sockets keep Nagle's algorithm: the figure before
+        // openNeo4jDriver, which turns it off for the whole process, so this must come first.
+        log('warming up, then measuring over a plain driver');
+        await warmUp(store.driver);
+        const nagle = [
+          ...(await measure(store.driver, 'plain driver (Nagle on): backward 6-hop trace from a product', backwardStarts)),
+          ...(await measure(store.driver, 'plain driver (Nagle on): forward 6-hop trace from a lot', forwardStarts)),
         ];
-        log('measuring again over sockets with TCP_NODELAY');
-        const noDelayResults = await withNoDelaySockets(async () => {
-          const noDelayDriver = neo4j.driver(store.service.uri, undefined, { maxConnectionPoolSize: 4 });
-          try {
-            for (const serial of picks(serials, warmupTraces, seed + 5)) await timed(noDelayDriver, backward(serial));
-            return [
-              ...(await measure(noDelayDriver, 'TCP_NODELAY: backward 6-hop trace from a product', backwardStarts)),
-              ...(await measure(noDelayDriver, 'TCP_NODELAY: forward 6-hop trace from a lot', forwardStarts)),
-            ];
-          } finally {
-            await noDelayDriver.close();
-          }
-        });
+        log('measuring over a driver opened as the platform opens it');
+        const driver = openNeo4jDriver(store.service.uri, { maxConnectionPoolSize: 4 });
+        let results: BenchmarkResult[];
+        try {
+          await warmUp(driver);
+          results = [
+            ...(await measure(driver, 'backward 6-hop trace from a product', backwardStarts)),
+            ...(await measure(driver, 'forward 6-hop trace from a lot', forwardStarts)),
+            ...(await measure(driver, 'recall of a lot (depth 6)', recallStarts, 'products')),
+          ];
+        } finally {
+          await driver.close();
+        }
         return [
           { label: 'graph nodes (network, without bookkeeping)', value: nodes, unit: 'nodes' },
           { label: 'graph relationships', value: store.relationships, unit: 'relationships' },
           { label: 'store size', value: Math.round(storeSizeBytes(path.join(dataDir, 'neo4j')) / 2 ** 20), unit: 'MiB' },
           ...(store.loadSeconds === undefined ? [] : [{ label: 'load (UNWIND batches of 10,000 rows)', value: store.loadSeconds, unit: 's' }]),
           ...results,
-          ...noDelayResults.filter((result) => / p(50|99)$/.test(result.label)),
+          ...nagle.filter((result) => / p(50|99)$/.test(result.label)),
         ];
       } finally {
         await store.driver.close();
