@@ -231,7 +231,7 @@ describe('traceBackward', () => {
     expect(two.edges.map((edge) => spelled(edge.node)).sort()).toEqual(['P1 -OF_BATCH-> B2 -MADE_FROM-> B1', 'P1 -OF_BATCH-> B2 -PROCESSED_IN-> ST-2']);
   });
 
-  it('starts from a lot as well, and answers no paths for a lot with nothing upstream of its supplier', async () => {
+  it('starts from a lot as well: a batch back to its supplier, a material lot one relationship up to its supplier', async () => {
     const fromBatch = await allPaths(analyst, backwardQuery, { lot: k('B3') }, 'traceBackward');
     expect(fromBatch.edges.map((edge) => spelled(edge.node))).toEqual(['B3 -MADE_FROM-> ML-B -SUPPLIED_BY-> supB']);
     const leaf = await allPaths(analyst, backwardQuery, { lot: k('ML-A'), depth: 1 }, 'traceBackward');
