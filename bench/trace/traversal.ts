@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fromNeo4j, toNeo4jParameters } from '@twinledger/graph-schema';
 import { backwardTraceCypher, forwardTraceCypher, recallCypher, type TraceStatement } from '@twinledger/subgraphs/production/trace-cypher';
-import { checkNeo4jHealth, ensureNeo4jLauncherBuilt, freePort, openNeo4jDriver, startChild, type Neo4jService } from '@twinledger/tools';
+import { openNeo4jDriver, startNeo4j, type Neo4jService } from '@twinledger/tools';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
 import { generateNetwork, networkGeneratorVersion, networkNodeCount, networkRelationships, seededRandom, type TraceNetwork } from './generate.js';
@@ -98,32 +98,12 @@ function storeSizeBytes(dir: string): number {
 }
 
 /**
- * Neo4j as startNeo4j (tools/services/neo4j.ts) starts it, plus a page cache that holds the loaded
- * store: startNeo4j passes a heap size only, which leaves the launcher's 256 MiB cache default, and a
- * trace benchmark over a cache a sixth of the store would measure page faults rather than traversal.
+ * Neo4j with a page cache that holds the loaded store: the launcher's 256 MiB default is a sixth of it,
+ * and a trace benchmark over such a cache would measure page faults rather than traversal.
  */
-async function startBenchNeo4j(dataDir: string, logDir: string): Promise<Neo4jService> {
-  const launcher = await ensureNeo4jLauncherBuilt({ log });
-  const neo4jDir = path.join(dataDir, 'neo4j');
-  fs.mkdirSync(neo4jDir, { recursive: true });
-  const port = await freePort();
-  const child = await startChild({
-    name: 'neo4j',
-    command: 'java',
-    args: [...launcher.javaArgs, `-Xmx${neo4jHeapMb}m`, '-jar', launcher.jarPath, '--data-dir', neo4jDir, '--bolt-port', String(port), '--pagecache', neo4jPageCache],
-    logFile: path.join(logDir, 'neo4j.log'),
-    readyLine: /^twinledger-neo4j ready bolt:\/\//,
-    // Recovery of a large store after an unclean stop takes longer than a fresh start.
-    readyTimeoutMs: 600_000,
-  });
-  const uri = `bolt://127.0.0.1:${port}`;
-  try {
-    await checkNeo4jHealth(uri);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  return { uri, child };
+function startBenchNeo4j(dataDir: string, logDir: string): Promise<Neo4jService> {
+  // Recovery of a large store after an unclean stop takes longer than a fresh start.
+  return startNeo4j(dataDir, logDir, { heapMb: neo4jHeapMb, pageCache: neo4jPageCache, readyTimeoutMs: 600_000, log });
 }
 
 interface LoadedStore {

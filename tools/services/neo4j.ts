@@ -13,6 +13,10 @@ export interface Neo4jService {
 
 export interface Neo4jOptions {
   heapMb: number;
+  /** The page cache, as the launcher takes it (`2g`, `512m`); the launcher's default is 256m. */
+  pageCache?: string;
+  /** How long start-up may take; a large store recovering after an unclean stop needs more than the default. */
+  readyTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -28,10 +32,17 @@ export async function startNeo4j(dataDir: string, logDir: string, options: Neo4j
   const child = await startChild({
     name: 'neo4j',
     command: 'java',
-    args: [...launcher.javaArgs, `-Xmx${options.heapMb}m`, '-jar', launcher.jarPath, '--data-dir', neo4jDir, '--bolt-port', String(port)],
+    args: [
+      ...launcher.javaArgs,
+      `-Xmx${options.heapMb}m`,
+      '-jar', launcher.jarPath,
+      '--data-dir', neo4jDir,
+      '--bolt-port', String(port),
+      ...(options.pageCache === undefined ? [] : ['--pagecache', options.pageCache]),
+    ],
     logFile: path.join(logDir, 'neo4j.log'),
     readyLine: /^twinledger-neo4j ready bolt:\/\//,
-    readyTimeoutMs: 120_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
   });
   const uri = `bolt://127.0.0.1:${port}`;
   try {
