@@ -58,15 +58,36 @@ async function readyOrExit(platform: RunningPlatform): Promise<void> {
   if (outcome !== 'ready') throw new Error(`platform did not start (${outcome}):\n${platform.output.join('\n')}`);
 }
 
-function childPids(platform: RunningPlatform): number[] {
+/** The `pids` line as name → pid pairs, in the order printed. */
+function children(platform: RunningPlatform): Array<[name: string, pid: number]> {
   const line = platform.output.find((l) => l.startsWith('pids '));
   if (line === undefined) throw new Error('no pids line');
   return line
     .slice('pids '.length)
     .trim()
     .split(/\s+/)
-    .map((entry) => Number(entry.split('=')[1]));
+    .map((entry) => [entry.slice(0, entry.indexOf('=')), Number(entry.slice(entry.indexOf('=') + 1))]);
 }
+
+/** Every process `npm start` runs, by the name it prints. */
+const platformProcessNames = [
+  'neo4j',
+  'redis',
+  'etcd-member-1',
+  'etcd-member-2',
+  'etcd-member-3',
+  'ledger-alpha',
+  'ledger-beta',
+  'ledger-gamma',
+  'projector',
+  'commands',
+  'subgraph-identity',
+  'subgraph-ledger',
+  'subgraph-production',
+  'subgraph-supply',
+  'epcis',
+  'gateway',
+];
 
 function listeningPorts(platform: RunningPlatform): number[] {
   return platform.output
@@ -113,8 +134,9 @@ test(
         if (platform.process.pid !== undefined && platform.process.exitCode === null) process.kill(-platform.process.pid, 'SIGINT');
       }
     }
-    const pids = [...childPids(first), ...childPids(second)];
-    expect(pids).toHaveLength(26);
+    for (const platform of [first, second]) expect(children(platform).map(([name]) => name).sort()).toEqual([...platformProcessNames].sort());
+    const pids = [...children(first), ...children(second)].map(([, pid]) => pid);
+    expect(new Set(pids).size).toBe(2 * platformProcessNames.length);
     expect([0, 'SIGINT']).toContain(await first.exited);
     expect(await second.exited).toBe(0);
     await Promise.all([first.closed, second.closed]);

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   say(`ledger  ${endpoints.ledgerUrls.join(',')}`);
   if (endpoints.consortiumDir !== undefined) say(`consortium ${endpoints.consortiumDir}`);
   if (endpoints.gatewayUrl !== undefined) say(`graphql ${endpoints.gatewayUrl}  (demo API key: ${endpoints.demoApiKey ?? 'none'})`);
+  if (endpoints.epcisUrl !== undefined) say(`epcis   ${endpoints.epcisUrl}/capture, ${endpoints.epcisUrl}/events  (same API key)`);
   say(`pids    ${platform.children().map((child) => `${child.name}=${child.pid}`).join(' ')}`);
   say(`twinledger ready in ${Date.now() - startedAtMs} ms (Ctrl-C stops it)`);
 
