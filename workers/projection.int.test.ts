@@ -8,7 +8,8 @@
  * canonical dump identical to the one before. A device's life on the ledger (register, grants to an
  * organisation and to the device itself, a device report and access record, a revocation, a
  * two-party transfer, and a delegation granted and revoked) projects into the owner, history, grant,
- * event and delegation nodes the identity subgraph reads, and survives the rebuild unchanged.
+ * event and delegation nodes the identity subgraph reads, and survives the rebuild unchanged; so does a
+ * product's life across production, supply, recycling and EPCIS (docs/traceability.md's chain).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,8 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { transactionId } from '@twinledger/ledger-core/chain';
 import { buildTransaction, LedgerClient, transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
+import { prepareEvent } from '@twinledger/ledger-core/epcis';
 import { loadConsortium, loadMemberKeys, type LoadedConsortium } from '@twinledger/ledger-core/node/bootstrap';
-import { applyMigrations, noteVersionId, fromNeo4j } from '@twinledger/graph-schema';
+import { applyMigrations, migrations, noteVersionId, fromNeo4j } from '@twinledger/graph-schema';
 import { startNeo4j, type Neo4jService } from '@twinledger/tools';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { dropProjectedGraph, dumpGraph, faultAt, InjectedFaultError, Projector, projectorFaultPoints, rebuildGraph, type ProjectorOptions } from './index.js';
@@ -37,6 +39,7 @@ let grantTxId: string;
 let revokeTxId: string;
 let transferTxId: string;
 let delegationId: string;
+let productSerial: string;
 let memberOrganizationIds: string[];
 
 async function submit(draft: { type: string; payload: Parameters<typeof buildTransaction>[0]['payload'] }, key: Parameters<typeof transactionSigner>[0]): Promise<Receipt> {
@@ -132,6 +135,20 @@ async function expectDeviceChain(): Promise<void> {
   expect(await count("MATCH (:Organization {id: $alpha})-[:DELEGATED]->(g:Delegation {id: $id, status: 'revoked'})-[:TO]->(:Actor) RETURN count(g) AS count", { alpha: alphaId, id: delegationId })).toBe(1);
 }
 
+/** The traceability chain as docs/traceability.md draws it, every domain's part present once. */
+async function expectTraceability(): Promise<void> {
+  const serial = { serial: productSerial };
+  const paths = [
+    'MATCH (:Product {serial: $serial})-[:OF_BATCH]->(:Lot:Batch)-[:MADE_FROM]->(:Lot:MaterialLot)-[:SUPPLIED_BY]->(o:Organization) RETURN count(o) AS count',
+    'MATCH (:Product {serial: $serial})-[:PROCESSED_IN]->(:ProcessStep)-[:CONSUMED]->(l:Lot:MaterialLot) RETURN count(l) AS count',
+    'MATCH (:QualityCheck)-[:CHECKS]->(p:Product {serial: $serial}) RETURN count(p) AS count',
+    'MATCH (:Order)<-[:FOR_ORDER]-(s:Shipment)-[:CARRIES]->(:Product {serial: $serial}) MATCH (s)-[:IN_CUSTODY_OF]->(o:Organization) RETURN count(o) AS count',
+    'MATCH (:RecoveredItem)-[:RECOVERS]->(p:Product {serial: $serial}) RETURN count(p) AS count',
+    'MATCH (e:EpcisEvent)-[:OBSERVED]->(:Product {serial: $serial})-[:MADE_FROM]->(:Lot:MaterialLot) RETURN count(e) AS count',
+  ];
+  for (const cypher of paths) expect({ cypher, count: await count(cypher, serial) }).toEqual({ cypher, count: 1 });
+}
+
 beforeAll(async () => {
   const consortiumDir = process.env.LEDGER_CONSORTIUM_DIR;
   if (consortiumDir === undefined || ledgerUrls.length === 0) throw new Error('the integration harness sets LEDGER_URLS and LEDGER_CONSORTIUM_DIR');
@@ -168,7 +185,8 @@ beforeAll(async () => {
   const expiresAtMs = Date.now() + 3_600_000;
   const accepted = async (draft: { type: string; payload: Parameters<typeof buildTransaction>[0]['payload'] }, key: Parameters<typeof transactionSigner>[0]): Promise<string> => {
     const receipt = await submit(draft, key);
-    expect({ type: draft.type, status: receipt.status }).toEqual({ type: draft.type, status: 'accepted' });
+    const refusal = receipt.status === 'rejected' ? `${receipt.code}: ${receipt.reason}` : null;
+    expect({ type: draft.type, status: receipt.status, refusal }).toEqual({ type: draft.type, status: 'accepted', refusal: null });
     return receipt.txId;
   };
   await accepted({ type: 'device.register', payload: { did: deviceDid, model: 'PX-9', serial: `SN-${suffix}`, category: 'pump' } }, organizationSeed);
@@ -182,6 +200,36 @@ beforeAll(async () => {
   const delegateDid = transactionSigner(crypto.randomBytes(32)).did;
   delegationId = await accepted({ type: 'delegation.grant', payload: { delegate: delegateDid, scope: ['access.grant'], expiresAtMs } }, alpha);
   await accepted({ type: 'delegation.revoke', payload: { delegationId } }, alpha);
+  // Traceability, so the rebuild covers every domain: beta supplies a lot, alpha (the device's owner
+  // now) makes a batch and a product from it with a step at the device and a quality check; beta orders,
+  // alpha ships the product and hands it over, splits the order into a work order and reports progress;
+  // alpha and beta agree a revenue rule, the product is recovered and sold; an EPCIS transformation
+  // event makes the product from the lot.
+  const lot = `urn:epc:class:lgtin:4012345.012345.L${suffix}`;
+  const batch = `B-${suffix}`;
+  productSerial = `urn:epc:id:sgtin:4012345.011111.${parseInt(suffix, 16)}`;
+  await accepted({ type: 'production.registerMaterialLot', payload: { lot, material: 'Steel sheet S235', quantity: 100, unit: 'kg' } }, beta);
+  await accepted({ type: 'production.createBatch', payload: { lot: batch, model: 'Gearbox G2', quantity: 2, unit: 'pcs', inputs: [{ lot, quantity: 40 }] } }, alpha);
+  await accepted({ type: 'production.registerProduct', payload: { serial: productSerial, model: 'Gearbox G2', batch } }, alpha);
+  const step = { id: `step-${suffix}`, station: deviceDid, subject: { serial: productSerial }, name: 'Pressing', parameters: { forceKn: 120.5 }, operator: 'badge-7', inputs: [{ lot, quantity: 5 }] };
+  await accepted({ type: 'production.recordStep', payload: step }, alpha);
+  await accepted({ type: 'production.recordQualityCheck', payload: { id: `qc-${suffix}`, subject: { serial: productSerial }, result: 'pass', measurements: { torqueNm: 41.2 }, inspector: 'badge-9' } }, alpha);
+  const order = `PO-${suffix}`;
+  const shipment = `SH-${suffix}`;
+  await accepted({ type: 'supply.createOrder', payload: { id: order, seller: alphaId, lines: [{ item: 'GEARBOX-G2', quantity: 10 }] } }, beta);
+  await accepted({ type: 'supply.advanceOrder', payload: { id: order, to: 'confirmed' } }, alpha);
+  await accepted({ type: 'supply.createShipment', payload: { id: shipment, order, carrier: organizationId, consignee: betaId, items: [{ serial: productSerial }], legs: [{ from: 'Plant A', to: 'Dock B' }] } }, alpha);
+  const handoverTxId = await accepted({ type: 'supply.offerHandover', payload: { shipment, to: betaId, leg: 0 } }, alpha);
+  await accepted({ type: 'supply.acceptHandover', payload: { shipment, offerTxId: handoverTxId } }, beta);
+  await accepted({ type: 'supply.splitOrder', payload: { order, workOrders: [{ id: `WO-${suffix}`, producer: alphaId, quantity: 6 }] } }, alpha);
+  await accepted({ type: 'supply.reportProgress', payload: { workOrder: `WO-${suffix}`, produced: 4, delivered: 2 } }, alpha);
+  const rule = `rule-${suffix}`;
+  await accepted({ type: 'recycling.proposeRule', payload: { id: rule, parties: [{ organization: alphaId, shareBasisPoints: 6000 }, { organization: betaId, shareBasisPoints: 4000 }] } }, alpha);
+  await accepted({ type: 'recycling.acceptRule', payload: { id: rule } }, beta);
+  await accepted({ type: 'recycling.recover', payload: { item: productSerial, description: 'Gearbox, end of life', weightGrams: 12_500, rule } }, alpha);
+  await accepted({ type: 'recycling.recordSale', payload: { item: productSerial, amountMinor: '10001', currency: 'EUR' } }, alpha);
+  const transformation = { type: 'TransformationEvent', eventTime: '2026-11-24T10:00:00.000Z', eventTimeZoneOffset: '+00:00', inputQuantityList: [{ epcClass: lot, quantity: 1 }], outputEPCList: [productSerial] };
+  await accepted({ type: 'epcis.capture', payload: { event: prepareEvent(transformation, {}) } }, alpha);
 });
 
 afterAll(async () => {
@@ -195,7 +243,8 @@ describe('migrations', () => {
   it('apply once, record each id, and are idempotent', async () => {
     await dropEverything();
     const first = await applyMigrations(driver);
-    const ids = ['001-bookkeeping', '002-identity', '003-notes', '004-device-access'];
+    const ids = migrations.map((migration) => migration.id);
+    expect(ids.slice(0, 4)).toEqual(['001-bookkeeping', '002-identity', '003-notes', '004-device-access']);
     expect(first.applied).toEqual(ids);
     const second = await applyMigrations(driver);
     expect(second).toEqual({ applied: [], alreadyApplied: ids });
@@ -205,16 +254,29 @@ describe('migrations', () => {
     expect(constraints.records.map((record) => record.get('key'))).toEqual([
       'AccessEvent.id',
       'Actor.did',
+      'CustodyHandover.id',
       'Delegation.id',
       'Device.did',
       'DeviceReport.id',
+      'EpcisEvent.hashId',
       'Grant.id',
+      'Lot.lot',
       'Migration.id',
       'Note.key',
       'NoteVersion.id',
+      'Order.id',
       'Organization.id',
+      'ProcessStep.id',
+      'Product.serial',
       'ProjectionCheckpoint.id',
+      'QualityCheck.id',
+      'RecoveredItem.id',
+      'RecyclingHandover.id',
+      'RevenueRule.id',
+      'Sale.id',
+      'Shipment.id',
       'TransferOffer.id',
+      'WorkOrder.id',
     ]);
   });
 });
@@ -285,5 +347,6 @@ describe('projector', () => {
     expect(report.deletedNodeCount).toBeGreaterThan(0);
     expect(await dumpGraph(driver)).toBe(before);
     await expectDeviceChain();
+    await expectTraceability();
   });
 });
