@@ -17,15 +17,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import neo4j, { type Driver } from 'neo4j-driver';
-import { generateApiKey } from '@twinledger/gateway';
 import { dateTimeMs, eventHashId, namespacesOf, prepareEvent } from '@twinledger/ledger-core/epcis';
 import type { JsonObject, JsonValue } from '@twinledger/ledger-core/chain';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+import { repositoryRoot } from '@twinledger/tools';
+import { startPlatformWithApiKeys, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(240_000);
 
@@ -35,8 +34,7 @@ const otherOrganization = 'beta-logistics';
 const requestTimeoutMs = 90_000;
 const vectorsDir = path.resolve(root, '..', 'shared', 'vectors', 'epcis');
 
-let dataDir: string;
-let platform: Platform;
+let started: PlatformWithApiKeys;
 let epcisUrl: string;
 let driver: Driver;
 let ownerKey: string;
@@ -139,30 +137,22 @@ const expectedIds = events.map((event) => eventHashId(prepareEvent(event, namesp
 const [objectId, aggregationId, transformationId, associationId, transactionId] = expectedIds as [string, string, string, string, string];
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-epcis-'));
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const owner = generateApiKey(ownerOrganization, 'partner', `test key of ${ownerOrganization}`);
-  const other = generateApiKey(otherOrganization, 'partner', `test key of ${otherOrganization}`);
-  const analyst = generateApiKey(ownerOrganization, 'analyst', 'test analyst');
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${owner.apiKey}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: [owner.entry, other.entry, analyst.entry] }, null, 2)}\n`, { mode: 0o600 });
-  ownerKey = owner.apiKey;
-  otherKey = other.apiKey;
-  analystKey = analyst.apiKey;
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  epcisUrl = platform.endpoints.epcisUrl ?? '';
+  started = await startPlatformWithApiKeys('twinledger-epcis-', [
+    { name: 'owner', organizationId: ownerOrganization, role: 'partner', label: `test key of ${ownerOrganization}` },
+    { name: 'other', organizationId: otherOrganization, role: 'partner', label: `test key of ${otherOrganization}` },
+    { name: 'analyst', organizationId: ownerOrganization, role: 'analyst', label: 'test analyst' },
+  ]);
+  ownerKey = started.apiKeyOf('owner');
+  otherKey = started.apiKeyOf('other');
+  analystKey = started.apiKeyOf('analyst');
+  epcisUrl = started.platform.endpoints.epcisUrl ?? '';
   expect(epcisUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/epcis$/);
-  driver = neo4j.driver(platform.endpoints.neo4jUri);
+  driver = neo4j.driver(started.platform.endpoints.neo4jUri);
 });
 
 afterAll(async () => {
   await driver?.close();
-  await platform?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('without credentials, capture and query are 401 problem JSON', async () => {

@@ -13,67 +13,27 @@
  * offered by the owner and accepted by the receiver moves the device; a new organisation asked for by
  * one member becomes ACTIVE once a majority of members approve it.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { generateApiKey } from '@twinledger/gateway';
 import { buildTransaction, transactionSigner } from '@twinledger/ledger-core/client';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+import { errorCode, postGraphql, startPlatformWithApiKeys, verifyBundlesOffline, type GraphqlAnswer, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(180_000);
 
-const run = promisify(execFile);
-const root = repositoryRoot();
 /** The default consortium's first two member organisations (tools/services/ledger.ts). */
 const ownerOrganization = 'alpha-industries';
 const otherOrganization = 'beta-logistics';
 const requestTimeoutMs = 90_000;
 
-interface GraphqlAnswer {
-  readonly status: number;
-  readonly data?: Record<string, unknown> | null;
-  readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
-}
-
-let dataDir: string;
-let platform: Platform;
-let gatewayUrl: string;
+let started: PlatformWithApiKeys;
 let ownerKey: string;
 let otherKey: string;
 
-async function graphql(apiKey: string | undefined, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(requestTimeoutMs),
-  });
-  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
-  return { status: response.status, ...body };
+function graphql(apiKey: string | undefined, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  return postGraphql(started.gatewayUrl, apiKey, query, variables, requestTimeoutMs);
 }
 
-function errorCode(answer: GraphqlAnswer): unknown {
-  return answer.errors?.[0]?.extensions?.['code'];
-}
-
-/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
-async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
-  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
-  const codes: number[] = [];
-  for (const [index, bundle] of bundles.entries()) {
-    const file = path.join(dataDir, `bundle-${index}.json`);
-    fs.writeFileSync(file, JSON.stringify(bundle));
-    try {
-      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
-      codes.push(0);
-    } catch (error: unknown) {
-      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
-    }
-  }
-  return codes;
+function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  return verifyBundlesOffline(bundles, started.platform.endpoints.consortiumDir ?? '', started.dataDir);
 }
 
 const registerDevice = `mutation Register($input: RegisterDeviceInput!) {
@@ -91,28 +51,19 @@ const canAccess = `query Can($device: DID!, $actor: String!) {
 const provenance = `query Provenance($did: DID!) { device(did: $did) { provenance { txId type proofBundle } } }`;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-graphql-'));
   // The gateway's key store is made before the first start, with a key for each of two members; the
   // first is also the demo key the platform prints.
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const owner = generateApiKey(ownerOrganization, 'partner', `test key of ${ownerOrganization}`);
-  const other = generateApiKey(otherOrganization, 'partner', `test key of ${otherOrganization}`);
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${owner.apiKey}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: [owner.entry, other.entry] }, null, 2)}\n`, { mode: 0o600 });
-  ownerKey = owner.apiKey;
-  otherKey = other.apiKey;
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
-  expect(platform.endpoints.demoApiKey).toBe(ownerKey);
+  started = await startPlatformWithApiKeys('twinledger-graphql-', [
+    { name: ownerOrganization, organizationId: ownerOrganization, role: 'partner', label: `test key of ${ownerOrganization}` },
+    { name: otherOrganization, organizationId: otherOrganization, role: 'partner', label: `test key of ${otherOrganization}` },
+  ]);
+  ownerKey = started.apiKeyOf(ownerOrganization);
+  otherKey = started.apiKeyOf(otherOrganization);
+  expect(started.platform.endpoints.demoApiKey).toBe(ownerKey);
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('register, grant, canAccess, revoke, canAccess again: each answer proven offline; refusals carry their codes', async () => {

@@ -9,46 +9,23 @@
  * partner that does not own the device is FORBIDDEN; malformed input is BAD_USER_INPUT before anything
  * is signed. The product's provenance (registration, steps, check) verifies offline with the CLI.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { generateApiKey } from '@twinledger/gateway';
 import { buildTransaction, transactionSigner } from '@twinledger/ledger-core/client';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+import { errorCode, postGraphql, startPlatformWithApiKeys, verifyBundlesOffline, type GraphqlAnswer, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(240_000);
 
-const run = promisify(execFile);
-const root = repositoryRoot();
 /** The default consortium's member organisations (tools/services/ledger.ts). */
 const supplier = 'alpha-industries';
 const producer = 'beta-logistics';
 const other = 'gamma-finance';
 const requestTimeoutMs = 90_000;
 
-interface GraphqlAnswer {
-  readonly status: number;
-  readonly data?: Record<string, unknown> | null;
-  readonly errors?: ReadonlyArray<{ message: string; path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> }>;
-}
-
-let dataDir: string;
-let platform: Platform;
-let gatewayUrl: string;
+let started: PlatformWithApiKeys;
 const keys: Record<'supplier' | 'producer' | 'other' | 'regulator', string> = { supplier: '', producer: '', other: '', regulator: '' };
 
-async function graphql(apiKey: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(requestTimeoutMs),
-  });
-  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
-  return { status: response.status, ...body };
+function graphql(apiKey: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  return postGraphql(started.gatewayUrl, apiKey, query, variables, requestTimeoutMs);
 }
 
 /** The answer's data, failing the test with the errors when there are any. */
@@ -57,25 +34,8 @@ function dataOf(answer: GraphqlAnswer): Record<string, unknown> {
   return answer.data ?? {};
 }
 
-function errorCode(answer: GraphqlAnswer): unknown {
-  return answer.errors?.[0]?.extensions?.['code'];
-}
-
-/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
-async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
-  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
-  const codes: number[] = [];
-  for (const [index, bundle] of bundles.entries()) {
-    const file = path.join(dataDir, `bundle-${index}.json`);
-    fs.writeFileSync(file, JSON.stringify(bundle));
-    try {
-      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
-      codes.push(0);
-    } catch (error: unknown) {
-      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
-    }
-  }
-  return codes;
+function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  return verifyBundlesOffline(bundles, started.platform.endpoints.consortiumDir ?? '', started.dataDir);
 }
 
 const registerMaterialLot = `mutation($input: RegisterMaterialLotInput!) {
@@ -105,28 +65,17 @@ const productRead = `query($serial: String!) {
 }`;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-production-'));
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const made = {
-    supplier: generateApiKey(supplier, 'partner', `test key of ${supplier}`),
-    producer: generateApiKey(producer, 'partner', `test key of ${producer}`),
-    other: generateApiKey(other, 'partner', `test key of ${other}`),
-    regulator: generateApiKey(other, 'regulator', 'test regulator key'),
-  };
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${made.supplier.apiKey}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: Object.values(made).map((key) => key.entry) }, null, 2)}\n`, { mode: 0o600 });
-  for (const name of ['supplier', 'producer', 'other', 'regulator'] as const) keys[name] = made[name].apiKey;
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
+  started = await startPlatformWithApiKeys('twinledger-production-', [
+    { name: 'supplier', organizationId: supplier, role: 'partner', label: `test key of ${supplier}` },
+    { name: 'producer', organizationId: producer, role: 'partner', label: `test key of ${producer}` },
+    { name: 'other', organizationId: other, role: 'partner', label: `test key of ${other}` },
+    { name: 'regulator', organizationId: other, role: 'regulator', label: 'test regulator key' },
+  ]);
+  for (const name of ['supplier', 'producer', 'other', 'regulator'] as const) keys[name] = started.apiKeyOf(name);
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('lots, a batch, products, an organisation step, a device-signed step and a check: read by role, refused by code, proven offline', async () => {

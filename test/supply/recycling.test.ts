@@ -10,19 +10,11 @@
  * reads across, the outsider is FORBIDDEN and lists no items or rules. Every transaction behind the item and the rule is in its
  * provenance, and each proof verifies with the CLI offline against the consortium file.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { generateApiKey } from '@twinledger/gateway';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+import { errorCode, postGraphql, startPlatformWithApiKeys, verifyBundlesOffline, type GraphqlAnswer, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(300_000);
 
-const run = promisify(execFile);
-const root = repositoryRoot();
 /** The default consortium's member organisations (tools/services/ledger.ts); the platform holds their keys. */
 const collector = 'alpha-industries';
 const reuser = 'beta-logistics';
@@ -30,28 +22,10 @@ const recycler = 'gamma-finance';
 const outsider = 'delta-outsider';
 const requestTimeoutMs = 90_000;
 
-interface GraphqlAnswer {
-  readonly status: number;
-  readonly data?: Record<string, unknown> | null;
-  readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
-}
+let started: PlatformWithApiKeys;
 
-let dataDir: string;
-let platform: Platform;
-let gatewayUrl: string;
-const keys = new Map<string, string>();
-
-async function graphql(organizationOrRole: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
-  const apiKey = keys.get(organizationOrRole);
-  if (apiKey === undefined) throw new Error(`no API key for ${organizationOrRole}`);
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(requestTimeoutMs),
-  });
-  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
-  return { status: response.status, ...body };
+function graphql(organizationOrRole: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  return postGraphql(started.gatewayUrl, started.apiKeyOf(organizationOrRole), query, variables, requestTimeoutMs);
 }
 
 /** The answer's data field `name`, failing with the errors when there are any. */
@@ -60,25 +34,8 @@ function dataOf<T>(answer: GraphqlAnswer, name: string): T {
   return answer.data?.[name] as T;
 }
 
-function errorCode(answer: GraphqlAnswer): unknown {
-  return answer.errors?.[0]?.extensions?.['code'];
-}
-
-/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
-async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
-  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
-  const codes: number[] = [];
-  for (const [index, bundle] of bundles.entries()) {
-    const file = path.join(dataDir, `bundle-${index}.json`);
-    fs.writeFileSync(file, JSON.stringify(bundle));
-    try {
-      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
-      codes.push(0);
-    } catch (error: unknown) {
-      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
-    }
-  }
-  return codes;
+function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  return verifyBundlesOffline(bundles, started.platform.endpoints.consortiumDir ?? '', started.dataDir);
 }
 
 const ruleFields = 'id inForce inForceTxId proposer { id } parties { organization { id } shareBasisPoints accepted acceptedTxId }';
@@ -117,29 +74,17 @@ interface Item {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-recycling-'));
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const issued = [
-    generateApiKey(collector, 'partner', `test key of ${collector}`),
-    generateApiKey(reuser, 'partner', `test key of ${reuser}`),
-    generateApiKey(recycler, 'partner', `test key of ${recycler}`),
-    generateApiKey(outsider, 'partner', `test key of ${outsider}`),
-    generateApiKey('market-authority', 'regulator', 'test key of a regulator'),
-  ];
-  [collector, reuser, recycler, outsider, 'regulator'].forEach((name, index) => keys.set(name, issued[index]?.apiKey ?? ''));
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${issued[0]?.apiKey ?? ''}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: issued.map((key) => key.entry) }, null, 2)}\n`, { mode: 0o600 });
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
+  started = await startPlatformWithApiKeys('twinledger-recycling-', [
+    { name: collector, organizationId: collector, role: 'partner', label: `test key of ${collector}` },
+    { name: reuser, organizationId: reuser, role: 'partner', label: `test key of ${reuser}` },
+    { name: recycler, organizationId: recycler, role: 'partner', label: `test key of ${recycler}` },
+    { name: outsider, organizationId: outsider, role: 'partner', label: `test key of ${outsider}` },
+    { name: 'regulator', organizationId: 'market-authority', role: 'regulator', label: 'test key of a regulator' },
+  ]);
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('a rule agreed by three parties, an item handed over twice, a sale split exactly; each answer proven offline', async () => {

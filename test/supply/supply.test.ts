@@ -12,19 +12,11 @@
  * the ledger; and visibility per role: the parties read, the outsider is FORBIDDEN on every entity and
  * lists none of them, the regulator reads across and writes nothing.
  */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { generateApiKey, type IdentityRole } from '@twinledger/gateway';
 import { loadConsortium } from '@twinledger/ledger-core/node/bootstrap';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
+import { postGraphql, startPlatformWithApiKeys, verifyBundlesOffline, type GraphqlAnswer, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(300_000);
 
-const run = promisify(execFile);
-const root = repositoryRoot();
 const requestTimeoutMs = 90_000;
 
 /** The default consortium's members (tools/services/ledger.ts) and the organisations this test adds. */
@@ -34,32 +26,10 @@ const outsider = 'gamma-finance';
 const carrier = 'delta-freight';
 const producer = 'epsilon-works';
 
-interface GraphqlAnswer {
-  readonly status: number;
-  readonly data?: Record<string, unknown> | null;
-  readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
-}
+let started: PlatformWithApiKeys;
 
-let dataDir: string;
-let platform: Platform;
-let gatewayUrl: string;
-const keys = new Map<string, string>();
-
-function keyOf(name: string): string {
-  const key = keys.get(name);
-  if (key === undefined) throw new Error(`no API key for ${name}`);
-  return key;
-}
-
-async function graphql(who: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${keyOf(who)}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(requestTimeoutMs),
-  });
-  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
-  return { status: response.status, ...body };
+function graphql(who: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  return postGraphql(started.gatewayUrl, started.apiKeyOf(who), query, variables, requestTimeoutMs);
 }
 
 /** The answer's data at `field` when it carries no errors; fails the test with the errors otherwise. */
@@ -74,21 +44,8 @@ function errorOf(answer: GraphqlAnswer): { code: unknown; ledgerCode: unknown } 
   return { code: extensions['code'], ledgerCode: extensions['ledgerCode'] };
 }
 
-/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
-async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
-  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
-  const codes: number[] = [];
-  for (const [index, bundle] of bundles.entries()) {
-    const file = path.join(dataDir, `bundle-${index}.json`);
-    fs.writeFileSync(file, JSON.stringify(bundle));
-    try {
-      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
-      codes.push(0);
-    } catch (error: unknown) {
-      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
-    }
-  }
-  return codes;
+function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  return verifyBundlesOffline(bundles, started.platform.endpoints.consortiumDir ?? '', started.dataDir);
 }
 
 const receipt = 'receipt { txId height status }';
@@ -109,29 +66,14 @@ interface Receipt {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-supply-'));
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const holders: ReadonlyArray<readonly [name: string, organizationId: string, role: IdentityRole]> = [
-    ['buyer', buyer, 'partner'],
-    ['seller', seller, 'partner'],
-    ['carrier', carrier, 'partner'],
-    ['producer', producer, 'partner'],
-    ['outsider', outsider, 'partner'],
-    ['regulator', outsider, 'regulator'],
-  ];
-  const entries = holders.map(([name, organizationId, role]) => {
-    const generated = generateApiKey(organizationId, role, `test key of ${name}`);
-    keys.set(name, generated.apiKey);
-    return generated.entry;
-  });
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${keyOf('buyer')}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: entries }, null, 2)}\n`, { mode: 0o600 });
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
+  started = await startPlatformWithApiKeys('twinledger-supply-', [
+    { name: 'buyer', organizationId: buyer, role: 'partner', label: 'test key of buyer' },
+    { name: 'seller', organizationId: seller, role: 'partner', label: 'test key of seller' },
+    { name: 'carrier', organizationId: carrier, role: 'partner', label: 'test key of carrier' },
+    { name: 'producer', organizationId: producer, role: 'partner', label: 'test key of producer' },
+    { name: 'outsider', organizationId: outsider, role: 'partner', label: 'test key of outsider' },
+    { name: 'regulator', organizationId: outsider, role: 'regulator', label: 'test key of regulator' },
+  ]);
 
   // The carrier and the producer join: one member asks, two of the three approve.
   for (const id of [carrier, producer]) {
@@ -143,8 +85,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('the order lifecycle, each step by its party, with a shipment handed over twice along its route; every transaction proven offline', async () => {
@@ -198,7 +139,7 @@ test('the order lifecycle, each step by its party, with a shipment handed over t
 
   // Each handover is signed by both sides: the offer by the custodian's key, the acceptance by the receiver's.
   // Members sign with the keys their genesis entries name; a joined organisation with the key it registered.
-  const members = loadConsortium(platform.endpoints.consortiumDir ?? '').genesis.members;
+  const members = loadConsortium(started.platform.endpoints.consortiumDir ?? '').genesis.members;
   const didOf = async (id: string) =>
     members.find((member) => member.organizationId === id)?.organizationDid ??
     (await ok<{ did: string }>('buyer', 'query($id: ID!) { organization(id: $id) { did } }', { id }, 'organization')).did;

@@ -9,47 +9,23 @@
  * who holds each product and where), and one proof of each kind of element (the lot, a product, a
  * customer's consignment, a trace path's node and link) verifies offline with the CLI.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { generateApiKey } from '@twinledger/gateway';
 import { transactionSigner } from '@twinledger/ledger-core/client';
-import { repositoryRoot, startPlatform, type Platform } from '@twinledger/tools';
 import { generateNetwork, recallTruth, type Shipment, type TraceNetwork } from '../../bench/trace/generate.js';
+import { postGraphql, startPlatformWithApiKeys, verifyBundlesOffline, type GraphqlAnswer, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
 jest.setTimeout(900_000);
 
-const run = promisify(execFile);
-const root = repositoryRoot();
 const plant = 'alpha-industries';
 const beta = 'beta-logistics';
 const gamma = 'gamma-finance';
 const requestTimeoutMs = 120_000;
 
-interface GraphqlAnswer {
-  readonly status: number;
-  readonly data?: Record<string, unknown> | null;
-  readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
-}
-
-let dataDir: string;
-let platform: Platform;
-let gatewayUrl: string;
-const keys = new Map<string, string>();
+let started: PlatformWithApiKeys;
 let network: TraceNetwork;
 
-async function graphql(organization: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.get(organization) ?? ''}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(requestTimeoutMs),
-  });
-  const body = (await response.json()) as Omit<GraphqlAnswer, 'status'>;
-  return { status: response.status, ...body };
+function graphql(organization: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> {
+  return postGraphql(started.gatewayUrl, started.apiKeys.get(organization) ?? '', query, variables, requestTimeoutMs);
 }
 
 /** Runs a mutation as `organization` and answers its payload; fails the test on any error or rejection. */
@@ -61,21 +37,8 @@ async function mutate(organization: string, field: string, query: string, variab
   return payload;
 }
 
-/** Writes each proof bundle to a file and runs `twinledger verify` on it; answers the exit codes. */
-async function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
-  const consortiumFile = path.join(platform.endpoints.consortiumDir ?? '', 'consortium.json');
-  const codes: number[] = [];
-  for (const [index, bundle] of bundles.entries()) {
-    const file = path.join(dataDir, `recall-bundle-${index}.json`);
-    fs.writeFileSync(file, JSON.stringify(bundle));
-    try {
-      await run(process.execPath, [path.join(root, 'cli', 'dist', 'main.js'), 'verify', file, '--consortium', consortiumFile], { timeout: 30_000 });
-      codes.push(0);
-    } catch (error: unknown) {
-      codes.push(typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1);
-    }
-  }
-  return codes;
+function verifyOffline(bundles: readonly unknown[]): Promise<number[]> {
+  return verifyBundlesOffline(bundles, started.platform.endpoints.consortiumDir ?? '', started.dataDir);
 }
 
 const receipt = 'receipt { txId status }';
@@ -147,18 +110,10 @@ async function writeNetwork(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinledger-recall-'));
-  const gatewayDir = path.join(dataDir, 'gateway');
-  fs.mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
-  const generated = [plant, beta, gamma].map((organization) => ({ organization, ...generateApiKey(organization, 'partner', `recall test key of ${organization}`) }));
-  for (const { organization, apiKey } of generated) keys.set(organization, apiKey);
-  fs.writeFileSync(path.join(gatewayDir, 'demo-api-key'), `${generated[0]?.apiKey ?? ''}\n`, { mode: 0o600 });
-  fs.writeFileSync(path.join(gatewayDir, 'api-keys.json'), `${JSON.stringify({ keys: generated.map(({ entry }) => entry) }, null, 2)}\n`, { mode: 0o600 });
-
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['NEO4J_URI', 'REDIS_URL', 'ETCD_ENDPOINTS', 'LEDGER_PEERS', 'LEDGER_CONSORTIUM_DIR']) delete env[name];
-  platform = await startPlatform({ dataDir, env });
-  gatewayUrl = platform.endpoints.gatewayUrl ?? '';
+  started = await startPlatformWithApiKeys(
+    'twinledger-recall-',
+    [plant, beta, gamma].map((organization) => ({ name: organization, organizationId: organization, role: 'partner' as const, label: `recall test key of ${organization}` })),
+  );
 
   network = generateNetwork({
     seed: 4,
@@ -175,8 +130,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 const recallQuery = `query($lot: String!) {
