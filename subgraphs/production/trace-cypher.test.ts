@@ -121,9 +121,11 @@ describe('partyCypher', () => {
     expect(maker.parameters).toEqual({ key: 'L-1', organizationId: 'acme' });
     expect(maker.text).toContain('(start)-[:SUPPLIED_BY]->(:Organization {id: $organizationId})');
     expect(maker.text).not.toContain('CARRIES');
+    expect(maker.text).not.toContain('OBSERVED');
     const chain = partyCypher({ kind: 'product', serial: 'SN-1' }, 'acme', 'chain');
     expect(chain.text.startsWith('MATCH (start:Product {serial: $key})')).toBe(true);
     expect(chain.text).toContain('(start)<-[:CARRIES]-(:Shipment)-[:SHIPPED_FROM|CONSIGNED_TO|IN_CUSTODY_OF]->(:Organization {id: $organizationId})');
+    expect(chain.text).toContain('(start)<-[:OBSERVED]-(:EpcisEvent {capturedBy: $organizationId})');
     expect(() => partyCypher({ kind: 'product', serial: '' }, 'acme', 'chain')).toThrow(TraceInputError);
   });
 });

@@ -168,7 +168,10 @@ RETURN {createdTxId: start.createdTxId, createdHeight: start.createdHeight, txId
 
 /** Who counts as a party to an item when a partner asks about it. */
 export type PartyScope =
-  /** Trace: its maker (producer, supplier), or the shipper, consignee or custodian of a shipment carrying it. */
+  /**
+   * Trace: its maker (producer, supplier), the shipper, consignee or custodian of a shipment carrying
+   * it, or an organisation that captured an EPCIS event naming it (it recorded the item in its chain).
+   */
   | 'chain'
   /** Recall: its maker only, the organisation that answers for it. */
   | 'maker';
@@ -182,7 +185,8 @@ export function partyCypher(start: TraceStart, organizationId: string, scope: Pa
   const key = start.kind === 'product' ? checkedKey(start.serial, 'serial') : checkedKey(start.lot, 'lot');
   const maker = `($organizationId IN [start.producer, start.supplier] OR EXISTS { (start)-[:SUPPLIED_BY]->(:Organization {id: $organizationId}) })`;
   const shipping = `EXISTS { (start)<-[:CARRIES]-(:Shipment)-[:SHIPPED_FROM|CONSIGNED_TO|IN_CUSTODY_OF]->(:Organization {id: $organizationId}) }`;
+  const observing = `EXISTS { (start)<-[:OBSERVED]-(:EpcisEvent {capturedBy: $organizationId}) }`;
   const text = `MATCH ${seek}
-RETURN ${scope === 'chain' ? `${maker} OR ${shipping}` : maker} AS party`;
+RETURN ${scope === 'chain' ? `${maker} OR ${shipping} OR ${observing}` : maker} AS party`;
   return { text, parameters: { key, organizationId } };
 }

@@ -56,6 +56,7 @@ const nodes: [string, string, number, Record<string, string>?][] = [
   ['Organization', 'cust2', 1],
   ['Organization', 'carrier', 1],
   ['Organization', 'outsider', 1],
+  ['Organization', 'observer', 1],
   ['Lot:MaterialLot', 'ML-A', 2, { supplier: 'supA' }],
   ['Lot:MaterialLot', 'ML-B', 3, { supplier: 'supB' }],
   ['Lot:MaterialLot', 'PK-1', 4, { supplier: 'supA' }],
@@ -71,6 +72,7 @@ const nodes: [string, string, number, Record<string, string>?][] = [
   ['Shipment', 'SH-1', 20, { location: 'cust1 dock' }],
   ['Shipment', 'SH-3', 22, { location: 'cust2 dock' }],
   ['Shipment', 'SH-2', 25, { location: 'hub 4' }],
+  ['EpcisEvent', 'EV-1', 27, { capturedBy: 'observer' }],
 ];
 
 const relationships: [string, string, string, number][] = [
@@ -103,9 +105,10 @@ const relationships: [string, string, string, number][] = [
   ['SH-2', 'SHIPPED_FROM', 'cust1', 25],
   ['SH-2', 'CONSIGNED_TO', 'cust2', 25],
   ['SH-2', 'IN_CUSTODY_OF', 'carrier', 26],
+  ['EV-1', 'OBSERVED', 'P3', 27],
 ];
 
-const keyProperty = (label: string): string => (label.startsWith('Lot') ? 'lot' : label === 'Product' ? 'serial' : 'id');
+const keyProperty = (label: string): string => (label.startsWith('Lot') ? 'lot' : label === 'Product' ? 'serial' : label === 'EpcisEvent' ? 'hashId' : 'id');
 const labelOf = new Map(nodes.map(([label, key]) => [key, label.split(':')[0] as string]));
 
 beforeAll(async () => {
@@ -333,6 +336,9 @@ describe('who may ask', () => {
       expect({ organization, code: codeOf(await ask(partner(organization), backwardQuery, { serial: k('P1') })) }).toEqual({ organization, code: undefined });
     }
     expect(codeOf(await ask(partner('supA'), forwardQuery, { lot: k('ML-A') }))).toBeUndefined();
+    // An organisation that captured an EPCIS event naming P3 is in P3's chain, not in P1's.
+    expect(codeOf(await ask(partner('observer'), backwardQuery, { serial: k('P3') }))).toBeUndefined();
+    expect(codeOf(await ask(partner('observer'), backwardQuery, { serial: k('P1') }))).toBe('FORBIDDEN');
     expect(codeOf(await ask(partner('outsider'), backwardQuery, { serial: k('P1') }))).toBe('FORBIDDEN');
     expect(codeOf(await ask(partner('supB'), forwardQuery, { lot: k('ML-A') }))).toBe('FORBIDDEN');
     expect(codeOf(await ask({ organizationId: k('outsider'), role: 'admin' } as Identity, backwardQuery, { serial: k('P1') }))).toBe('FORBIDDEN');
@@ -344,6 +350,7 @@ describe('who may ask', () => {
     expect(codeOf(await ask(partner('plant'), recallQuery, { lot: k('B1') }))).toBeUndefined();
     expect(codeOf(await ask(partner('plant'), recallQuery, { lot: k('ML-B') }))).toBe('FORBIDDEN');
     expect(codeOf(await ask(partner('cust1'), recallQuery, { lot: k('ML-B') }))).toBe('FORBIDDEN');
+    expect(codeOf(await ask(partner('observer'), recallQuery, { lot: k('B3') }))).toBe('FORBIDDEN');
     expect(codeOf(await ask(analyst, recallQuery, { lot: k('nope') }))).toBe('NOT_FOUND');
   });
 });

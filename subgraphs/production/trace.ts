@@ -114,7 +114,7 @@ async function requireTraceable(context: TraceContext, start: TraceStart, scope:
     throw forbidden(
       scope === 'maker'
         ? `a recall of ${describe(start)} is for analysts, regulators and its maker`
-        : `a trace of ${describe(start)} is for analysts, regulators and the organisations that made, shipped, received or hold it`,
+        : `a trace of ${describe(start)} is for analysts, regulators and the organisations that made, shipped, received, hold or observed it`,
     );
   }
 }
