@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { Identity, IdentityRole } from '@twinledger/gateway';
 import { transactionId, verifyTransaction, type SignedTransaction } from '@twinledger/ledger-core/chain';
 import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
-import { CommandError, CustodyError, CustodyErrorCode } from '@twinledger/workers';
+import { CommandError } from '@twinledger/workers';
 import neo4j, { type Driver } from 'neo4j-driver';
-import type { WritePath } from '../shared/commit.js';
+import { emptyRecord, recordingWritePath, type RecordedWrites, type SubmitAnswer } from '../shared/testing/recording-write-path.js';
 import { captureDocument, captureSubmitConcurrencyMax, type CaptureAnswer } from './capture.js';
 import { planCapture } from './prepare.js';
 import { EpcisProblem, type Problem } from './problem.js';
@@ -46,13 +46,7 @@ function epcisDocument(count: number, repeatFirstAtEnd = false): Record<string, 
   };
 }
 
-interface Recorded {
-  readonly signed: SignedTransaction[];
-  readonly signersAsked: string[];
-  inFlightMax: number;
-}
-
-type Answer = (signed: SignedTransaction, index: number) => Promise<Receipt>;
+type Answer = SubmitAnswer;
 
 function receipt(signed: SignedTransaction, height: number, rejection?: { code: string; reason: string }): Receipt {
   const fields = { txId: transactionId(signed.tx), height, position: 0, leafIndex: height, blockHash: '00'.repeat(32) };
@@ -65,42 +59,11 @@ const acceptedOutOfOrder: Answer = async (signed, index) => {
   return receipt(signed, index + 1);
 };
 
-function writePath(answer: Answer, recorded: Recorded, custodyHasKey = true): WritePath {
-  let inFlight = 0;
-  return {
-    custody: {
-      has: () => custodyHasKey,
-      importKey: () => Promise.reject(new Error('no import expected')),
-      signerFor: async (organizationId: string) => {
-        recorded.signersAsked.push(organizationId);
-        if (!custodyHasKey) throw new CustodyError(CustodyErrorCode.keyMissing, `no key for ${organizationId}`);
-        return organizationSigner;
-      },
-    },
-    commands: {
-      submit: async (signed) => {
-        const index = recorded.signed.length;
-        recorded.signed.push(signed);
-        inFlight += 1;
-        recorded.inFlightMax = Math.max(recorded.inFlightMax, inFlight);
-        try {
-          return await answer(signed, index);
-        } finally {
-          inFlight -= 1;
-        }
-      },
-      close: async () => undefined,
-    },
-    members: [],
-    receiptWaitMs: 1_000,
-    projectionWaitMs: 1_000,
-  };
-}
 
-async function run(document: unknown, answer: Answer, options: { role?: IdentityRole; withoutQueue?: boolean; custodyHasKey?: boolean } = {}): Promise<{ outcome: CaptureAnswer | Problem; recorded: Recorded }> {
-  const recorded: Recorded = { signed: [], signersAsked: [], inFlightMax: 0 };
+async function run(document: unknown, answer: Answer, options: { role?: IdentityRole; withoutQueue?: boolean; custodyHasKey?: boolean } = {}): Promise<{ outcome: CaptureAnswer | Problem; recorded: RecordedWrites }> {
+  const recorded = emptyRecord();
   const identity: Identity = { organizationId: 'alpha-industries', role: options.role ?? 'partner', subject: 'test' };
-  const write = options.withoutQueue === true ? undefined : writePath(answer, recorded, options.custodyHasKey ?? true);
+  const write = options.withoutQueue === true ? undefined : recordingWritePath(organizationSigner, answer, recorded, { custodyHasKey: options.custodyHasKey ?? true });
   try {
     return { outcome: await captureDocument({ identity, driver: projectedGraph, write, check }, document), recorded };
   } catch (error: unknown) {
@@ -151,7 +114,7 @@ test('nothing is signed for a read-only role, an invalid document, or a service 
   ((invalid['epcisBody'] as { eventList: Array<Record<string, unknown>> }).eventList[1] as Record<string, unknown>)['action'] = 'CREATE';
   const refused = await run(invalid, never);
   expect(refused.outcome).toMatchObject({ status: 400, errors: [{ pointer: '/epcisBody/eventList/1/action' }] });
-  expect(refused.recorded).toEqual({ signed: [], signersAsked: [], inFlightMax: 0 });
+  expect(refused.recorded).toEqual(emptyRecord());
   expect((await run(epcisDocument(2), never, { withoutQueue: true })).outcome).toMatchObject({ status: 503, title: 'Capture is unavailable' });
 });
 

@@ -12,7 +12,7 @@ import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/c
 import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
 import { CommandError, CommandErrorCode } from '@twinledger/workers';
 import { execute, parse, type ExecutionResult } from 'graphql';
-import type { Driver } from 'neo4j-driver';
+import { emptyRecord, recordingWritePath, unusedDriver, type RecordedWrites } from '../shared/testing/recording-write-path.js';
 import type { WritePath } from './mutations.js';
 import { identityContext, identitySchema } from './schema.js';
 
@@ -21,42 +21,12 @@ const organizationSigner = transactionSigner(new Uint8Array(randomBytes(32)));
 const deviceDid = transactionSigner(new Uint8Array(randomBytes(32))).did;
 const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
 
-const unusedDriver = new Proxy({}, {
-  get() {
-    throw new Error('the graph must not be read in this test');
-  },
-}) as Driver;
-
-interface Recorded {
-  readonly signed: SignedTransaction[];
-  readonly signersAsked: string[];
+function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: RecordedWrites): WritePath {
+  return recordingWritePath(organizationSigner, answer, recorded);
 }
 
-function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: Recorded): WritePath {
-  return {
-    custody: {
-      has: () => true,
-      importKey: () => Promise.reject(new Error('no import expected')),
-      signerFor: async (organizationId: string) => {
-        recorded.signersAsked.push(organizationId);
-        return organizationSigner;
-      },
-    },
-    commands: {
-      submit: async (signed) => {
-        recorded.signed.push(signed);
-        return answer(signed);
-      },
-      close: async () => undefined,
-    },
-    members: [],
-    receiptWaitMs: 1_000,
-    projectionWaitMs: 1_000,
-  };
-}
-
-async function run(source: string, variables: Record<string, unknown>, options: { role?: IdentityRole; write?: WritePath | null } = {}): Promise<ExecutionResult & { recorded: Recorded }> {
-  const recorded: Recorded = { signed: [], signersAsked: [] };
+async function run(source: string, variables: Record<string, unknown>, options: { role?: IdentityRole; write?: WritePath | null } = {}): Promise<ExecutionResult & { recorded: RecordedWrites }> {
+  const recorded: RecordedWrites = emptyRecord();
   const identity: Identity = { organizationId: 'alpha-industries', role: options.role ?? 'partner', subject: 'test' };
   const write = options.write === null ? undefined : (options.write ?? writePath(() => Promise.reject(new Error('nothing should be submitted')), recorded));
   const result = await execute({ schema, document: parse(source), variableValues: variables, contextValue: identityContext(unusedDriver, identity, write) });
@@ -85,7 +55,7 @@ describe('malformed input is refused before anything is signed', () => {
   test.each(cases)('%s', async (_name, source, variables, message) => {
     const result = await run(source, variables);
     expect(result.errors?.map((error) => [error.extensions['code'], error.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(message)]]);
-    expect(result.recorded).toEqual({ signed: [], signersAsked: [] });
+    expect(result.recorded).toEqual(emptyRecord());
   });
 });
 
@@ -101,7 +71,7 @@ test('a subgraph without a commands queue answers LEDGER_UNAVAILABLE', async () 
 });
 
 test("a rejected receipt is LEDGER_REJECTED with the contract's code, the transaction and the height", async () => {
-  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const recorded: RecordedWrites = emptyRecord();
   const rejected = async (signed: SignedTransaction): Promise<Receipt> => ({
     status: 'rejected',
     code: 'DEVICE_EXISTS',
@@ -124,7 +94,7 @@ test("a rejected receipt is LEDGER_REJECTED with the contract's code, the transa
 });
 
 test('no receipt in time is LEDGER_UNAVAILABLE naming the transaction, which may still land', async () => {
-  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const recorded: RecordedWrites = emptyRecord();
   const result = await run(registerDevice, { i: goodDevice }, {
     write: writePath((signed) => Promise.reject(new CommandError(CommandErrorCode.timeout, `tx-of-${signed.tx.nonce}`, 'no outcome in time')), recorded),
   });

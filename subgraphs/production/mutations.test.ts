@@ -11,8 +11,8 @@ import type { Identity, IdentityRole } from '@twinledger/gateway';
 import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/chain';
 import { buildTransaction, transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
 import { execute, parse, type ExecutionResult } from 'graphql';
-import type { Driver } from 'neo4j-driver';
 import type { WritePath } from '../shared/commit.js';
+import { emptyRecord, recordingWritePath, unusedDriver, type RecordedWrites } from '../shared/testing/recording-write-path.js';
 import { productionContext, productionSchema } from './schema.js';
 
 const schema = productionSchema();
@@ -20,38 +20,8 @@ const organizationSigner = transactionSigner(new Uint8Array(randomBytes(32)));
 const stationSeed = new Uint8Array(randomBytes(32));
 const station = transactionSigner(stationSeed).did;
 
-const unusedDriver = new Proxy({}, {
-  get() {
-    throw new Error('the graph must not be read in this test');
-  },
-}) as Driver;
-
-interface Recorded {
-  readonly signed: SignedTransaction[];
-  readonly signersAsked: string[];
-}
-
-function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: Recorded): WritePath {
-  return {
-    custody: {
-      has: () => true,
-      importKey: () => Promise.reject(new Error('no import expected')),
-      signerFor: async (organizationId: string) => {
-        recorded.signersAsked.push(organizationId);
-        return organizationSigner;
-      },
-    },
-    commands: {
-      submit: async (signed) => {
-        recorded.signed.push(signed);
-        return answer(signed);
-      },
-      close: async () => undefined,
-    },
-    members: [],
-    receiptWaitMs: 1_000,
-    projectionWaitMs: 1_000,
-  };
+function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: RecordedWrites): WritePath {
+  return recordingWritePath(organizationSigner, answer, recorded);
 }
 
 /** A receipt that rejects every transaction with `code`, so the graph is never waited for or read. */
@@ -59,8 +29,8 @@ function rejectingWith(code: string): (signed: SignedTransaction) => Promise<Rec
   return async (signed) => ({ status: 'rejected', code, reason: 'refused', txId: transactionId(signed.tx), height: 5, position: 0, leafIndex: 9, blockHash: 'ab'.repeat(32) });
 }
 
-async function run(source: string, variables: Record<string, unknown>, options: { role?: IdentityRole; write?: WritePath } = {}): Promise<ExecutionResult & { recorded: Recorded }> {
-  const recorded: Recorded = { signed: [], signersAsked: [] };
+async function run(source: string, variables: Record<string, unknown>, options: { role?: IdentityRole; write?: WritePath } = {}): Promise<ExecutionResult & { recorded: RecordedWrites }> {
+  const recorded: RecordedWrites = emptyRecord();
   const identity: Identity = { organizationId: 'beta-logistics', role: options.role ?? 'partner', subject: 'test' };
   const write = options.write ?? writePath(() => Promise.reject(new Error('nothing should be submitted')), recorded);
   const result = await execute({ schema, document: parse(source), variableValues: variables, contextValue: productionContext(unusedDriver, identity, write) });
@@ -100,7 +70,7 @@ describe('malformed input is refused before anything is signed', () => {
   test.each(cases)('%s', async (_name, source, variables, message) => {
     const result = await run(source, variables);
     expect(result.errors?.map((error) => [error.extensions['code'], error.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(message)]]);
-    expect(result.recorded).toEqual({ signed: [], signersAsked: [] });
+    expect(result.recorded).toEqual(emptyRecord());
   });
 });
 
@@ -117,7 +87,7 @@ test.each<[string, string, Record<string, unknown>, string, unknown]>([
   ['a step, with empty parameters and inputs by default', recordStep, { i: goodStep }, 'production.recordStep', { ...goodStep, parameters: {}, inputs: [] }],
   ['a check, its result in the contract spelling', recordCheck, { i: goodCheck }, 'production.recordQualityCheck', { ...goodCheck, result: 'pass', measurements: {} }],
 ])("%s is signed by the caller organisation's key with the contract's payload; a rejection carries its code", async (_name, source, variables, type, payload) => {
-  const recorded: Recorded = { signed: [], signersAsked: [] };
+  const recorded: RecordedWrites = emptyRecord();
   const result = await run(source, variables, { write: writePath(rejectingWith('LOT_EXISTS'), recorded) });
   expect(recorded.signersAsked).toEqual(['beta-logistics']);
   expect(recorded.signed.map((signed) => signed.tx)).toEqual([expect.objectContaining({ type, signer: organizationSigner.did, payload })]);

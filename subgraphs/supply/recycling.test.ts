@@ -13,16 +13,11 @@ import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/c
 import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
 import { GraphQLError, Kind } from 'graphql';
 import type { Driver } from 'neo4j-driver';
-import type { CommitContext, WritePath } from '../shared/commit.js';
+import type { CommitContext } from '../shared/commit.js';
+import { emptyRecord, recordingWritePath, unusedDriver } from '../shared/testing/recording-write-path.js';
 import { mayReadItem, mayReadRule, minorUnitsScalar, recyclingResolvers } from './recycling.js';
 
 const signer = transactionSigner(new Uint8Array(randomBytes(32)));
-
-const unusedDriver = new Proxy({}, {
-  get() {
-    throw new Error('the graph must not be read in this test');
-  },
-}) as Driver;
 
 /** A driver whose every read answers `rows`, each a record with those columns. */
 function driverAnswering(rows: Record<string, unknown>[]): Driver {
@@ -35,22 +30,10 @@ function identity(role: IdentityRole = 'partner', organizationId = 'alpha'): Ide
 }
 
 function contextWith(options: { role?: IdentityRole; organization?: string; answer?: (signed: SignedTransaction) => Promise<Receipt>; driver?: Driver }): { context: CommitContext; signed: SignedTransaction[] } {
-  const signed: SignedTransaction[] = [];
   const answer = options.answer ?? (() => Promise.reject(new Error('nothing should be submitted')));
-  const write: WritePath = {
-    custody: { has: () => true, importKey: () => Promise.reject(new Error('no import expected')), signerFor: async () => signer },
-    commands: {
-      submit: async (transaction) => {
-        signed.push(transaction);
-        return answer(transaction);
-      },
-      close: async () => undefined,
-    },
-    members: [],
-    receiptWaitMs: 1_000,
-    projectionWaitMs: 1_000,
-  };
-  return { context: { identity: identity(options.role, options.organization), driver: options.driver ?? unusedDriver, write }, signed };
+  const recorded = emptyRecord();
+  const write = recordingWritePath(signer, (transaction) => answer(transaction), recorded);
+  return { context: { identity: identity(options.role, options.organization), driver: options.driver ?? unusedDriver, write }, signed: recorded.signed };
 }
 
 function rejectedWith(code: string, reason: string) {

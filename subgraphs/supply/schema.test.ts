@@ -9,21 +9,12 @@ import type { Identity, IdentityRole } from '@twinledger/gateway';
 import type { SignedTransaction } from '@twinledger/ledger-core/chain';
 import DataLoader from 'dataloader';
 import { execute, parse, type ExecutionResult } from 'graphql';
-import type { Driver } from 'neo4j-driver';
+import { unusedDriver } from '../shared/testing/recording-write-path.js';
 import type { WritePath } from '../shared/commit.js';
 import type { OrderRow, ShipmentRow, WorkOrderRow } from './graph.js';
 import { supplyContext, supplySchema, type SupplyContext } from './schema.js';
 
 const schema = supplySchema();
-
-const unusedDriver = new Proxy(
-  {},
-  {
-    get() {
-      throw new Error('the graph must not be read in this test');
-    },
-  },
-) as Driver;
 
 const order: OrderRow = {
   id: 'PO-1',
