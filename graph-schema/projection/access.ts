@@ -10,9 +10,8 @@
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import { booleanField, eventNodeId, nullableStringField, ownTransactionField } from './shared.js';
 import {
+  badField,
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -29,7 +28,7 @@ function granteeMerge(event: LedgerEvent): string {
   const kind = stringField(event, 'granteeKind');
   if (kind === 'organization') return `MERGE (e:Organization {id: $grantee})\n${stampReferencedNode('e')}`;
   if (kind === 'did') return `MERGE (e:Actor {did: $grantee})\n${stampReferencedNode('e')}`;
-  throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.granteeKind must be "organization" or "did"`);
+  throw badField(event, 'granteeKind', '"organization" or "did"');
 }
 
 function granted(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
@@ -86,7 +85,7 @@ CREATE (r)-[:REVOKED ${relationshipStamp}]->(g)`,
 
 function accessRecorded(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
   const result = stringField(event, 'result');
-  if (result !== 'granted' && result !== 'denied') throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.result must be "granted" or "denied"`);
+  if (result !== 'granted' && result !== 'denied') throw badField(event, 'result', '"granted" or "denied"');
   return [
     {
       text: `MERGE (d:Device {did: $device})

@@ -17,9 +17,8 @@ import { canonicalize } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import { nullableStringField } from './shared.js';
 import {
+  badField,
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -31,10 +30,6 @@ import {
 } from './types.js';
 
 const epcisEventTypes = ['ObjectEvent', 'AggregationEvent', 'TransactionEvent', 'TransformationEvent', 'AssociationEvent'];
-
-function badField(event: LedgerEvent, field: string, expected: string): ProjectionError {
-  return new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be ${expected}`);
-}
 
 /** `event[field]` as a list of non-empty strings (possibly empty); throws ProjectionError otherwise. */
 function idsField(event: LedgerEvent, field: string): string[] {

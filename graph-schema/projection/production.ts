@@ -14,9 +14,8 @@ import { canonicalize, type JsonValue } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import { nullableStringField } from './shared.js';
 import {
+  badField,
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -33,10 +32,6 @@ interface ConsumedInput {
   readonly quantity: number;
   readonly unit: string;
   readonly remaining: number;
-}
-
-function badField(event: LedgerEvent, field: string, expected: string): ProjectionError {
-  return new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be ${expected}`);
 }
 
 function quantityField(event: LedgerEvent, field: string): number {

@@ -17,9 +17,8 @@ import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import type { ParameterValue } from '../neo4j-values.js';
 import { booleanField, nullableStringField, ownTransactionField } from './shared.js';
 import {
+  badField,
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -32,10 +31,6 @@ import {
 
 const purposes: readonly string[] = ['reuse', 'recycling'];
 const minorUnitsPattern = /^(?:0|[1-9][0-9]*)$/;
-
-function badField(event: LedgerEvent, field: string, expected: string): ProjectionError {
-  return new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be ${expected}`);
-}
 
 function purposeField(event: LedgerEvent, field: string): string {
   const value = event[field];

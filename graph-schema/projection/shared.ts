@@ -4,14 +4,14 @@
  * with the same code and message.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { ProjectionError, ProjectionErrorCode, stringField, type ProjectionContext } from './types.js';
+import { badField, stringField, type ProjectionContext } from './types.js';
 
 /** `event[field]` as a non-empty string or null; throws ProjectionError otherwise (also when absent). */
 export function nullableStringField(event: LedgerEvent, field: string): string | null {
   const value = event[field];
   if (value === null) return null;
   if (typeof value !== 'string' || value.length === 0) {
-    throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be a non-empty string or null`);
+    throw badField(event, field, 'a non-empty string or null');
   }
   return value;
 }
@@ -19,7 +19,7 @@ export function nullableStringField(event: LedgerEvent, field: string): string |
 /** `event[field]` as a boolean; throws ProjectionError otherwise. */
 export function booleanField(event: LedgerEvent, field: string): boolean {
   const value = event[field];
-  if (typeof value !== 'boolean') throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be a boolean`);
+  if (typeof value !== 'boolean') throw badField(event, field, 'a boolean');
   return value;
 }
 
@@ -30,7 +30,7 @@ export function booleanField(event: LedgerEvent, field: string): boolean {
  */
 export function ownTransactionField(event: LedgerEvent, field: string, context: ProjectionContext): string {
   const value = stringField(event, field);
-  if (value !== context.txId) throw new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be its own transaction`);
+  if (value !== context.txId) throw badField(event, field, 'its own transaction');
   return value;
 }
 

@@ -17,11 +17,10 @@
  */
 import { canonicalize } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { nullableStringField } from './shared.js';
+import { nullableStringField, ownTransactionField } from './shared.js';
 import {
+  badField,
   countField,
-  ProjectionError,
-  ProjectionErrorCode,
   relationshipStamp,
   stampNode,
   stampParameters,
@@ -33,10 +32,6 @@ import {
 } from './types.js';
 
 type Fields = { readonly [key: string]: unknown };
-
-function badField(event: LedgerEvent, field: string, expected: string): ProjectionError {
-  return new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be ${expected}`);
-}
 
 /** `event[field]` as a non-empty list of objects, each read by `read`; throws ProjectionError otherwise. */
 function objectsField<T>(event: LedgerEvent, field: string, read: (fields: Fields) => T | undefined, expected: string): T[] {
@@ -182,8 +177,7 @@ CALL {
 }
 
 function handoverOffered(event: LedgerEvent, context: ProjectionContext): CypherStatement[] {
-  const offerTxId = stringField(event, 'offerTxId');
-  if (offerTxId !== context.txId) throw badField(event, 'offerTxId', 'its own transaction');
+  const offerTxId = ownTransactionField(event, 'offerTxId', context);
   const replacesOfferTxId = nullableStringField(event, 'replacesOfferTxId');
   const shipment = stringField(event, 'shipment');
   const statements: CypherStatement[] = [];

@@ -85,27 +85,28 @@ export function stampReferencedNode(variable: string): string {
 /** Properties of a relationship created by this transaction. */
 export const relationshipStamp = '{txId: $txId, height: $height}';
 
-function fieldError(event: LedgerEvent, field: string, expected: string): ProjectionError {
+/** The error for an event whose `field` is not what the contract emits: `expected` says what it must be. */
+export function badField(event: LedgerEvent, field: string, expected: string): ProjectionError {
   return new ProjectionError(ProjectionErrorCode.badEventField, event.type, `${event.type}.${field} must be ${expected}`);
 }
 
 /** `event[field]` as a non-empty string; throws ProjectionError otherwise. */
 export function stringField(event: LedgerEvent, field: string): string {
   const value = event[field];
-  if (typeof value !== 'string' || value.length === 0) throw fieldError(event, field, 'a non-empty string');
+  if (typeof value !== 'string' || value.length === 0) throw badField(event, field, 'a non-empty string');
   return value;
 }
 
 /** `event[field]` as a whole number ≥ 0; throws ProjectionError otherwise. */
 export function countField(event: LedgerEvent, field: string): number {
   const value = event[field];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw fieldError(event, field, 'a whole number of at least 0');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw badField(event, field, 'a whole number of at least 0');
   return value;
 }
 
 /** `event[field]` as a list of non-empty strings; throws ProjectionError otherwise. */
 export function stringsField(event: LedgerEvent, field: string): string[] {
   const value = event[field];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) throw fieldError(event, field, 'a list of non-empty strings');
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) throw badField(event, field, 'a list of non-empty strings');
   return value as string[];
 }
