@@ -10,7 +10,7 @@
  */
 import { canonicalize } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { eventNodeId, nullableStringField } from './shared.js';
+import { eventNodeId, nullableStringField, replacedOfferStatements } from './shared.js';
 import {
   countField,
   ProjectionError,
@@ -52,14 +52,7 @@ function transferOffered(event: LedgerEvent, context: ProjectionContext): Cypher
   const did = stringField(event, 'did');
   const offerTxId = stringField(event, 'offerTxId');
   const replacesOfferTxId = nullableStringField(event, 'replacesOfferTxId');
-  const statements: CypherStatement[] = [];
-  if (replacesOfferTxId !== null) {
-    statements.push({
-      text: `MERGE (r:TransferOffer {id: $replacesOfferTxId})
-${stampNode('r')}, r.status = 'replaced', r.endedTxId = $txId`,
-      parameters: { ...stampParameters(context), replacesOfferTxId },
-    });
-  }
+  const statements = replacedOfferStatements('TransferOffer', replacesOfferTxId, context);
   statements.push({
     text: `MERGE (d:Device {did: $did})
 ${stampNode('d')}, d.openOfferTxId = $offerTxId

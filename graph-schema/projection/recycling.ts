@@ -15,7 +15,7 @@
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
 import type { ParameterValue } from '../neo4j-values.js';
-import { booleanField, nullableStringField, ownTransactionField } from './shared.js';
+import { booleanField, nullableStringField, ownTransactionField, replacedOfferStatements } from './shared.js';
 import {
   badField,
   countField,
@@ -187,14 +187,7 @@ function handoverOffered(event: LedgerEvent, context: ProjectionContext): Cypher
   const item = stringField(event, 'item');
   const offerTxId = ownTransactionField(event, 'offerTxId', context);
   const replacesOfferTxId = nullableStringField(event, 'replacesOfferTxId');
-  const statements: CypherStatement[] = [];
-  if (replacesOfferTxId !== null) {
-    statements.push({
-      text: `MERGE (r:RecyclingHandover {id: $replacesOfferTxId})
-${stampNode('r')}, r.status = 'replaced', r.endedTxId = $txId`,
-      parameters: { ...stampParameters(context), replacesOfferTxId },
-    });
-  }
+  const statements = replacedOfferStatements('RecyclingHandover', replacesOfferTxId, context);
   statements.push({
     text: `MERGE (i:RecoveredItem {id: $item})
 ${stampNode('i')}, i.openOfferTxId = $offerTxId

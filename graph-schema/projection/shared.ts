@@ -4,7 +4,7 @@
  * with the same code and message.
  */
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { badField, stringField, type ProjectionContext } from './types.js';
+import { badField, stampNode, stampParameters, stringField, type CypherStatement, type ProjectionContext } from './types.js';
 
 /** `event[field]` as a non-empty string or null; throws ProjectionError otherwise (also when absent). */
 export function nullableStringField(event: LedgerEvent, field: string): string | null {
@@ -40,4 +40,20 @@ export function ownTransactionField(event: LedgerEvent, field: string, context: 
  */
 export function eventNodeId(context: ProjectionContext): string {
   return `${context.txId}:${context.eventIndex}`;
+}
+
+/**
+ * The statements that close the open offer an event replaces (`replacesOfferTxId`: a device transfer,
+ * custody or recycling handover offer superseded by a new one from the same holder): none when it
+ * replaces nothing. The offer node `label` keyed by its transaction is marked `replaced` by this one.
+ */
+export function replacedOfferStatements(label: string, replacesOfferTxId: string | null, context: ProjectionContext): CypherStatement[] {
+  if (replacesOfferTxId === null) return [];
+  return [
+    {
+      text: `MERGE (r:${label} {id: $replacesOfferTxId})
+${stampNode('r')}, r.status = 'replaced', r.endedTxId = $txId`,
+      parameters: { ...stampParameters(context), replacesOfferTxId },
+    },
+  ];
 }

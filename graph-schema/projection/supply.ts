@@ -17,7 +17,7 @@
  */
 import { canonicalize } from '@twinledger/ledger-core/chain';
 import type { LedgerEvent } from '@twinledger/ledger-core/contracts';
-import { nullableStringField, ownTransactionField } from './shared.js';
+import { nullableStringField, ownTransactionField, replacedOfferStatements } from './shared.js';
 import {
   badField,
   countField,
@@ -180,14 +180,7 @@ function handoverOffered(event: LedgerEvent, context: ProjectionContext): Cypher
   const offerTxId = ownTransactionField(event, 'offerTxId', context);
   const replacesOfferTxId = nullableStringField(event, 'replacesOfferTxId');
   const shipment = stringField(event, 'shipment');
-  const statements: CypherStatement[] = [];
-  if (replacesOfferTxId !== null) {
-    statements.push({
-      text: `MERGE (r:CustodyHandover {id: $replacesOfferTxId})
-${stampNode('r')}, r.status = 'replaced', r.endedTxId = $txId`,
-      parameters: { ...stampParameters(context), replacesOfferTxId },
-    });
-  }
+  const statements = replacedOfferStatements('CustodyHandover', replacesOfferTxId, context);
   statements.push({
     text: `MERGE (s:Shipment {id: $shipment})
 ${stampNode('s')}, s.openOfferTxId = $offerTxId
