@@ -9,6 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { identityHeaderName, verifyIdentityHeader, type Identity } from '@twinledger/gateway';
 import type { Driver } from 'neo4j-driver';
 import type { WritePath } from '../shared/commit.js';
+import { readRequestBody } from '../shared/request-body.js';
 import { captureDocument, retryAfterSeconds } from './capture.js';
 import { EpcisProblem, EpcisProblemType, problem, sendJson, sendProblem } from './problem.js';
 import { queryEvents } from './query.js';
@@ -40,21 +41,6 @@ export interface RunningEpcisServer {
   stop(): Promise<void>;
 }
 
-/** The body, or undefined when it is longer than `bytesMax` (the rest is not read). */
-async function readBody(request: http.IncomingMessage, bytesMax: number): Promise<string | undefined> {
-  const declared = Number(request.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > bytesMax) return undefined;
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    bytes += buffer.length;
-    if (bytes > bytesMax) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function isJsonContentType(value: string | undefined): boolean {
   const type = (value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || type === 'application/ld+json';
@@ -64,7 +50,7 @@ async function parseCaptureBody(request: http.IncomingMessage): Promise<unknown>
   if (!isJsonContentType(request.headers['content-type'])) {
     throw problem(EpcisProblemType.validation, 415, 'Unsupported media type', 'send the EPCISDocument as application/json or application/ld+json');
   }
-  const body = await readBody(request, captureBodyBytesMax);
+  const body = await readRequestBody(request, captureBodyBytesMax);
   if (body === undefined) throw problem(EpcisProblemType.captureLimit, 413, 'Document too large', `a capture body is at most ${captureBodyBytesMax} bytes: split the document`);
   try {
     return JSON.parse(body) as unknown;

@@ -9,6 +9,7 @@ import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { verifyIdentityHeader, identityHeaderName, type Identity } from '@twinledger/gateway';
 import type { GraphQLSchema } from 'graphql';
 import { subgraphError, SubgraphErrorCode } from './errors.js';
+import { readRequestBody } from './request-body.js';
 
 /** Largest request body read, in bytes; a bigger one is refused with 413. */
 export const requestBodyBytesMax = 1_048_576;
@@ -34,18 +35,6 @@ export interface RunningSubgraph {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
-}
-
-async function readBody(request: http.IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    bytes += buffer.length;
-    if (bytes > requestBodyBytesMax) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Starts the server; resolves once it listens. Requires a schema built with buildSubgraphSchema. */
@@ -74,7 +63,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(opti
       response.writeHead(404).end();
       return;
     }
-    const body = await readBody(request);
+    const body = await readRequestBody(request, requestBodyBytesMax);
     if (body === undefined) {
       response.writeHead(413).end();
       return;
