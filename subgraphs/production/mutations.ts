@@ -27,6 +27,7 @@ import { badUserInput, forbidden } from '../shared/errors.js';
 import { readRows, stringOf } from '../shared/neo4j.js';
 import type { CheckRow, LotRow, ProductRow, StepRow } from './graph.js';
 import type { ProductionContext } from './schema.js';
+import { itemIdArgument } from '../shared/arguments.js';
 
 interface LotQuantityInput {
   readonly lot: string;
@@ -77,11 +78,6 @@ export interface RecordQualityCheckInput {
   readonly inspector: string;
 }
 
-function itemId(value: string, what: string): string {
-  if (!isItemId(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
-}
-
 function name(value: string, what: string): string {
   if (!isProductionName(value)) throw badUserInput(`${what} must be 1 to ${productionNameLengthMax} characters, without control characters or blanks at either end`);
   return value;
@@ -100,7 +96,7 @@ function unit(value: string): string {
 function inputList(value: readonly LotQuantityInput[] | null | undefined, minLength: number): { lot: string; quantity: number }[] {
   const inputs = value ?? [];
   if (inputs.length < minLength || inputs.length > inputsMax) throw badUserInput(`inputs must list ${minLength} to ${inputsMax} lots`);
-  const lots = inputs.map((input) => itemId(input.lot, 'an input lot'));
+  const lots = inputs.map((input) => itemIdArgument(input.lot, 'an input lot'));
   if (new Set(lots).size !== lots.length) throw badUserInput('inputs must name each lot once');
   return inputs.map((input) => ({ lot: input.lot, quantity: quantity(input.quantity, 'an input quantity') }));
 }
@@ -109,7 +105,7 @@ function subject(value: ItemInput): { serial: string } | { lot: string } {
   const hasSerial = value.serial !== undefined && value.serial !== null;
   const hasLot = value.lot !== undefined && value.lot !== null;
   if (hasSerial === hasLot) throw badUserInput('subject must give exactly one of serial and lot');
-  return hasSerial ? { serial: itemId(value.serial ?? '', 'subject.serial') } : { lot: itemId(value.lot ?? '', 'subject.lot') };
+  return hasSerial ? { serial: itemIdArgument(value.serial ?? '', 'subject.serial') } : { lot: itemIdArgument(value.lot ?? '', 'subject.lot') };
 }
 
 async function lotAfter(context: ProductionContext, lot: string): Promise<LotRow | null> {
@@ -118,14 +114,14 @@ async function lotAfter(context: ProductionContext, lot: string): Promise<LotRow
 }
 
 async function registerMaterialLot(context: ProductionContext, input: RegisterMaterialLotInput): Promise<{ receipt: ReceiptAnswer; materialLot: LotRow | null }> {
-  const payload = { lot: itemId(input.lot, 'lot'), material: name(input.material, 'material'), quantity: quantity(input.quantity, 'quantity'), unit: unit(input.unit) };
+  const payload = { lot: itemIdArgument(input.lot, 'lot'), material: name(input.material, 'material'), quantity: quantity(input.quantity, 'quantity'), unit: unit(input.unit) };
   const receipt = await signAndSubmit(context, ProductionTransactionType.registerMaterialLot, payload);
   return { receipt: receiptAnswer(receipt), materialLot: await lotAfter(context, payload.lot) };
 }
 
 async function createBatch(context: ProductionContext, input: CreateBatchInput): Promise<{ receipt: ReceiptAnswer; batch: LotRow | null }> {
   const payload = {
-    lot: itemId(input.lot, 'lot'),
+    lot: itemIdArgument(input.lot, 'lot'),
     model: name(input.model, 'model'),
     quantity: quantity(input.quantity, 'quantity'),
     unit: unit(input.unit),
@@ -136,7 +132,7 @@ async function createBatch(context: ProductionContext, input: CreateBatchInput):
 }
 
 async function registerProduct(context: ProductionContext, input: RegisterProductInput): Promise<{ receipt: ReceiptAnswer; product: ProductRow | null }> {
-  const payload = { serial: itemId(input.serial, 'serial'), model: name(input.model, 'model'), batch: itemId(input.batch, 'batch') };
+  const payload = { serial: itemIdArgument(input.serial, 'serial'), model: name(input.model, 'model'), batch: itemIdArgument(input.batch, 'batch') };
   const receipt = await signAndSubmit(context, ProductionTransactionType.registerProduct, payload);
   context.products.clear(payload.serial);
   return { receipt: receiptAnswer(receipt), product: await context.products.load(payload.serial) };
@@ -153,12 +149,12 @@ function stepParameters(value: unknown): { readonly [name: string]: number | str
 async function recordProcessStep(context: ProductionContext, input: RecordProcessStepInput): Promise<{ receipt: ReceiptAnswer; processStep: StepRow | null }> {
   if (!isEd25519DidKey(input.station)) throw badUserInput('station must be the station device\'s Ed25519 did:key');
   const payload = {
-    id: itemId(input.id, 'id'),
+    id: itemIdArgument(input.id, 'id'),
     station: input.station,
     subject: subject(input.subject),
     name: name(input.name, 'name'),
     parameters: stepParameters(input.parameters),
-    operator: itemId(input.operator, 'operator'),
+    operator: itemIdArgument(input.operator, 'operator'),
     inputs: inputList(input.inputs, 0),
   };
   const receipt = await signAndSubmit(context, ProductionTransactionType.recordStep, payload);
@@ -174,11 +170,11 @@ async function recordQualityCheck(context: ProductionContext, input: RecordQuali
   const measurements = input.measurements ?? {};
   if (!isMeasurements(measurements)) throw badUserInput(`measurements must be an object of at most ${parametersMax} names (letters, digits, "_.-") to numbers`);
   const payload = {
-    id: itemId(input.id, 'id'),
+    id: itemIdArgument(input.id, 'id'),
     subject: subject(input.subject),
     result: input.result === 'PASS' ? 'pass' : 'fail',
     measurements,
-    inspector: itemId(input.inspector, 'inspector'),
+    inspector: itemIdArgument(input.inspector, 'inspector'),
   };
   const receipt = await signAndSubmit(context, ProductionTransactionType.recordQualityCheck, payload);
   context.checks.clear(payload.id);

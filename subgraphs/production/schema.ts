@@ -40,6 +40,7 @@ import {
 } from './graph.js';
 import { productionMutationResolvers } from './mutations.js';
 import { traceResolvers } from './trace.js';
+import { itemIdArgument } from '../shared/arguments.js';
 
 export const productionSubgraphName = 'production';
 
@@ -73,12 +74,6 @@ export function productionContext(driver: Driver, identity: Identity, write?: Wr
 interface PageArgs {
   readonly first?: number | null;
   readonly after?: string | null;
-}
-
-/** An argument that must be an item id; BAD_USER_INPUT otherwise (the graph could hold no other). */
-function itemIdArgument(value: string, what: string): string {
-  if (value.length < 1 || value.length > 256 || !/^[\x21-\x7e]+$/.test(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
 }
 
 function optionalId(value: string | null | undefined, what: string): string | null {

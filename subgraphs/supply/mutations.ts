@@ -9,9 +9,7 @@
  * entity as read after it.
  */
 import {
-  isItemId,
   isLocation,
-  isOrganizationId,
   orderLinesMax,
   quantityMax,
   shipmentItemsMax,
@@ -23,6 +21,7 @@ import { receiptAnswer, requireWriter, signAndSubmit, type ReceiptAnswer } from 
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
 import { handoverByOfferTxId, type OrderRow, type ShipmentRow, type WorkOrderRow } from './graph.js';
 import type { SupplyContext } from './schema.js';
+import { itemIdArgument, organizationIdArgument } from '../shared/arguments.js';
 
 /** The order statuses as the SDL spells them, each with the ledger's spelling. */
 export const orderStatusByName: Readonly<Record<string, string>> = {
@@ -36,16 +35,6 @@ export const orderStatusByName: Readonly<Record<string, string>> = {
 };
 
 const transactionIdPattern = /^[0-9a-f]{64}$/;
-
-function itemId(value: string, what: string): string {
-  if (!isItemId(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
-}
-
-function organizationId(value: string, what: string): string {
-  if (!isOrganizationId(value)) throw badUserInput(`${what} must be an organisation id`);
-  return value;
-}
 
 function quantity(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 1 || value > quantityMax) throw badUserInput(`${what} must be a whole number from 1 to ${quantityMax}`);
@@ -111,9 +100,9 @@ interface CreateOrderInput {
 }
 
 async function createOrder(context: SupplyContext, input: CreateOrderInput): Promise<{ receipt: ReceiptAnswer; order: OrderRow | null }> {
-  const id = itemId(input.id, 'id');
-  const seller = organizationId(input.seller, 'seller');
-  const lines = listOf(input.lines, 'lines', orderLinesMax).map((line) => ({ item: itemId(line.item, 'a line item'), quantity: quantity(line.quantity, 'a line quantity') }));
+  const id = itemIdArgument(input.id, 'id');
+  const seller = organizationIdArgument(input.seller, 'seller');
+  const lines = listOf(input.lines, 'lines', orderLinesMax).map((line) => ({ item: itemIdArgument(line.item, 'a line item'), quantity: quantity(line.quantity, 'a line quantity') }));
   unique(
     lines.map((line) => line.item),
     'item',
@@ -126,7 +115,7 @@ async function createOrder(context: SupplyContext, input: CreateOrderInput): Pro
 }
 
 async function advanceOrder(context: SupplyContext, args: { id: string; to: string }): Promise<{ receipt: ReceiptAnswer; order: OrderRow | null }> {
-  const id = itemId(args.id, 'id');
+  const id = itemIdArgument(args.id, 'id');
   const to = orderStatusByName[args.to];
   if (to === undefined) throw badUserInput(`to must be one of ${Object.keys(orderStatusByName).join(', ')}`);
   requireWriter(context.identity);
@@ -152,8 +141,8 @@ function shipmentItem(item: CreateShipmentInput['items'][number]): ShipmentItemP
   const serial = item.serial ?? null;
   const lot = item.lot ?? null;
   const lotQuantity = item.quantity ?? null;
-  if (serial !== null && lot === null && lotQuantity === null) return { serial: itemId(serial, 'an item serial') };
-  if (serial === null && lot !== null && lotQuantity !== null) return { lot: itemId(lot, 'an item lot'), quantity: quantity(lotQuantity, 'a lot quantity') };
+  if (serial !== null && lot === null && lotQuantity === null) return { serial: itemIdArgument(serial, 'an item serial') };
+  if (serial === null && lot !== null && lotQuantity !== null) return { lot: itemIdArgument(lot, 'an item lot'), quantity: quantity(lotQuantity, 'a lot quantity') };
   throw badUserInput('each item is a serial, or a lot with a quantity');
 }
 
@@ -171,10 +160,10 @@ function shipmentLegs(legs: CreateShipmentInput['legs']): { from: string; to: st
 }
 
 async function createShipment(context: SupplyContext, input: CreateShipmentInput): Promise<{ receipt: ReceiptAnswer; shipment: ShipmentRow | null }> {
-  const id = itemId(input.id, 'id');
-  const orderId = itemId(input.order, 'order');
-  const carrier = organizationId(input.carrier, 'carrier');
-  const consignee = organizationId(input.consignee, 'consignee');
+  const id = itemIdArgument(input.id, 'id');
+  const orderId = itemIdArgument(input.order, 'order');
+  const carrier = organizationIdArgument(input.carrier, 'carrier');
+  const consignee = organizationIdArgument(input.consignee, 'consignee');
   const items = listOf(input.items, 'items', shipmentItemsMax).map(shipmentItem);
   unique(
     items.map((item) => ('serial' in item ? `serial ${item.serial}` : `lot ${item.lot}`)),
@@ -196,8 +185,8 @@ interface OfferHandoverInput {
 }
 
 async function offerHandover(context: SupplyContext, input: OfferHandoverInput): Promise<{ receipt: ReceiptAnswer; shipment: ShipmentRow | null }> {
-  const shipmentId = itemId(input.shipment, 'shipment');
-  const to = organizationId(input.to, 'to');
+  const shipmentId = itemIdArgument(input.shipment, 'shipment');
+  const to = organizationIdArgument(input.to, 'to');
   if (!Number.isSafeInteger(input.leg) || input.leg < 0 || input.leg >= shipmentLegsMax) throw badUserInput(`leg must be a leg index from 0 to ${shipmentLegsMax - 1}`);
   requireWriter(context.identity);
   const shipment = await existingShipment(context, shipmentId);
@@ -207,7 +196,7 @@ async function offerHandover(context: SupplyContext, input: OfferHandoverInput):
 }
 
 async function acceptHandover(context: SupplyContext, args: { shipment: string; offerTxId: string }): Promise<{ receipt: ReceiptAnswer; shipment: ShipmentRow | null }> {
-  const shipmentId = itemId(args.shipment, 'shipment');
+  const shipmentId = itemIdArgument(args.shipment, 'shipment');
   if (!transactionIdPattern.test(args.offerTxId)) throw badUserInput('offerTxId must be a transaction id (64 lowercase hex)');
   requireWriter(context.identity);
   const offer = await handoverByOfferTxId(context.driver, args.offerTxId);
@@ -223,10 +212,10 @@ interface SplitOrderInput {
 }
 
 async function splitOrder(context: SupplyContext, input: SplitOrderInput): Promise<{ receipt: ReceiptAnswer; order: OrderRow | null; workOrders: WorkOrderRow[] }> {
-  const orderId = itemId(input.order, 'order');
+  const orderId = itemIdArgument(input.order, 'order');
   const workOrders = listOf(input.workOrders, 'workOrders', workOrdersPerSplitMax).map((workOrder) => ({
-    id: itemId(workOrder.id, 'a work order id'),
-    producer: organizationId(workOrder.producer, 'a producer'),
+    id: itemIdArgument(workOrder.id, 'a work order id'),
+    producer: organizationIdArgument(workOrder.producer, 'a producer'),
     quantity: quantity(workOrder.quantity, 'a work order quantity'),
   }));
   requireWriter(context.identity);
@@ -245,7 +234,7 @@ interface ReportProgressInput {
 }
 
 async function reportProgress(context: SupplyContext, input: ReportProgressInput): Promise<{ receipt: ReceiptAnswer; workOrder: WorkOrderRow | null }> {
-  const workOrderId = itemId(input.workOrder, 'workOrder');
+  const workOrderId = itemIdArgument(input.workOrder, 'workOrder');
   const produced = count(input.produced, 'produced');
   const delivered = count(input.delivered, 'delivered');
   if (delivered > produced) throw badUserInput(`delivered (${delivered}) cannot exceed produced (${produced})`);

@@ -9,9 +9,7 @@
 import type { JsonObject } from '@twinledger/ledger-core/chain';
 import {
   isCurrencyCode,
-  isItemId,
   isMinorUnits,
-  isOrganizationId,
   isRecoveredItemDescription,
   recyclingRulePartiesMax,
   RecyclingTransactionType,
@@ -20,21 +18,12 @@ import {
 import { receiptAnswer, requireWriter, signAndSubmit, type CommitContext, type ReceiptAnswer } from '../shared/commit.js';
 import { badUserInput } from '../shared/errors.js';
 import { itemsById, rulesById, salesByTxId, type ItemRow, type RuleRow, type SaleRow } from './recycling-graph.js';
+import { itemIdArgument, organizationIdArgument } from '../shared/arguments.js';
 
 const transactionIdPattern = /^[0-9a-f]{64}$/;
 
 /** The GraphQL purpose enum as the contract spells it. */
 const purposeOf = { REUSE: 'reuse', RECYCLING: 'recycling' } as const;
-
-function itemId(value: string, what: string): string {
-  if (!isItemId(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
-}
-
-function organizationId(value: string, what: string): string {
-  if (!isOrganizationId(value)) throw badUserInput(`${what} must be an organisation id`);
-  return value;
-}
 
 async function ruleAfter(context: CommitContext, id: string): Promise<RuleRow | null> {
   const [rule] = await rulesById(context.driver, [id]);
@@ -53,12 +42,12 @@ export interface ProposeRuleInput {
 
 async function proposeRevenueRule(context: CommitContext, input: ProposeRuleInput): Promise<{ receipt: ReceiptAnswer; revenueRule: RuleRow | null }> {
   requireWriter(context.identity);
-  const id = itemId(input.id, 'id');
+  const id = itemIdArgument(input.id, 'id');
   if (input.parties.length < 1 || input.parties.length > recyclingRulePartiesMax) throw badUserInput(`parties must list 1 to ${recyclingRulePartiesMax} organisations`);
   const seen = new Set<string>();
   let total = 0;
   for (const party of input.parties) {
-    organizationId(party.organization, 'parties.organization');
+    organizationIdArgument(party.organization, 'parties.organization');
     if (seen.has(party.organization)) throw badUserInput(`${party.organization} is listed twice among the parties`);
     seen.add(party.organization);
     if (!Number.isSafeInteger(party.shareBasisPoints) || party.shareBasisPoints < 1 || party.shareBasisPoints > shareBasisPointsTotal) {
@@ -75,7 +64,7 @@ async function proposeRevenueRule(context: CommitContext, input: ProposeRuleInpu
 
 async function acceptRevenueRule(context: CommitContext, id: string): Promise<{ receipt: ReceiptAnswer; revenueRule: RuleRow | null }> {
   requireWriter(context.identity);
-  itemId(id, 'id');
+  itemIdArgument(id, 'id');
   const receipt = await signAndSubmit(context, RecyclingTransactionType.acceptRule, { id });
   return { receipt: receiptAnswer(receipt), revenueRule: await ruleAfter(context, id) };
 }
@@ -89,10 +78,10 @@ export interface RecoverItemInput {
 
 async function recoverItem(context: CommitContext, input: RecoverItemInput): Promise<{ receipt: ReceiptAnswer; recoveredItem: ItemRow | null }> {
   requireWriter(context.identity);
-  const item = itemId(input.id, 'id');
+  const item = itemIdArgument(input.id, 'id');
   if (!isRecoveredItemDescription(input.description)) throw badUserInput('description must be 1 to 256 characters, without control characters or blanks at either end');
   if (!Number.isSafeInteger(input.weightGrams) || input.weightGrams < 1) throw badUserInput('weightGrams must be a whole number of at least 1');
-  const rule = input.rule === undefined || input.rule === null ? null : itemId(input.rule, 'rule');
+  const rule = input.rule === undefined || input.rule === null ? null : itemIdArgument(input.rule, 'rule');
   // The contract takes `rule` only when there is one: absent, not null.
   const base = { item, description: input.description, weightGrams: input.weightGrams };
   const payload: JsonObject = rule === null ? base : { ...base, rule };
@@ -108,8 +97,8 @@ export interface OfferHandoverInput {
 
 async function offerHandover(context: CommitContext, input: OfferHandoverInput): Promise<{ receipt: ReceiptAnswer; recoveredItem: ItemRow | null }> {
   requireWriter(context.identity);
-  const item = itemId(input.item, 'item');
-  const to = organizationId(input.to, 'to');
+  const item = itemIdArgument(input.item, 'item');
+  const to = organizationIdArgument(input.to, 'to');
   const purpose = purposeOf[input.purpose];
   if (purpose === undefined) throw badUserInput('purpose must be REUSE or RECYCLING');
   const receipt = await signAndSubmit(context, RecyclingTransactionType.offerHandover, { item, to, purpose });
@@ -118,7 +107,7 @@ async function offerHandover(context: CommitContext, input: OfferHandoverInput):
 
 async function acceptHandover(context: CommitContext, args: { item: string; offerTxId: string }): Promise<{ receipt: ReceiptAnswer; recoveredItem: ItemRow | null }> {
   requireWriter(context.identity);
-  const item = itemId(args.item, 'item');
+  const item = itemIdArgument(args.item, 'item');
   if (!transactionIdPattern.test(args.offerTxId)) throw badUserInput('offerTxId must be a transaction id: 64 lowercase hex digits');
   const receipt = await signAndSubmit(context, RecyclingTransactionType.acceptHandover, { item, offerTxId: args.offerTxId });
   return { receipt: receiptAnswer(receipt), recoveredItem: await itemAfter(context, item) };
@@ -132,7 +121,7 @@ export interface RecordSaleInput {
 
 async function recordSale(context: CommitContext, input: RecordSaleInput): Promise<{ receipt: ReceiptAnswer; sale: SaleRow | null; recoveredItem: ItemRow | null }> {
   requireWriter(context.identity);
-  const item = itemId(input.item, 'item');
+  const item = itemIdArgument(input.item, 'item');
   if (!isMinorUnits(input.amountMinor) || input.amountMinor === '0') throw badUserInput('amountMinor must be a whole number of minor units of at least 1, as decimal digits');
   if (!isCurrencyCode(input.currency)) throw badUserInput('currency must be an ISO 4217 code: three capital letters');
   const receipt = await signAndSubmit(context, RecyclingTransactionType.recordSale, { item, amountMinor: input.amountMinor, currency: input.currency });

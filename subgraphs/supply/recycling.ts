@@ -8,7 +8,6 @@
  * parties of its rule, a rule by its parties; analysts and regulators read across organisations;
  * anyone else is refused with FORBIDDEN, so "none" and "not yours" stay distinct.
  */
-import { isItemId } from '@twinledger/ledger-core/contracts';
 import DataLoader from 'dataloader';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { CommitContext } from '../shared/commit.js';
@@ -34,6 +33,7 @@ import {
   type TouchingTransaction,
 } from './recycling-graph.js';
 import { recyclingMutationResolvers } from './recycling-mutations.js';
+import { itemIdArgument } from '../shared/arguments.js';
 
 const readAcrossRoles: ReadonlySet<string> = new Set(['analyst', 'regulator']);
 
@@ -103,20 +103,15 @@ export function mayReadRule(identity: CommitContext['identity'], rule: Pick<Rule
   return readAcrossRoles.has(identity.role) || rule.parties.some((party) => party.organization === identity.organizationId);
 }
 
-function lookupId(value: string, what: string): string {
-  if (!isItemId(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
-}
-
 async function readableItem(context: CommitContext, id: string): Promise<ItemRow | null> {
-  const item = await loadersOf(context).items.load(lookupId(id, 'id'));
+  const item = await loadersOf(context).items.load(itemIdArgument(id, 'id'));
   if (item === null) return null;
   if (!mayReadItem(context.identity, item)) throw forbidden(`recovered item ${id} is private to its holders and the parties of its rule`);
   return item;
 }
 
 async function readableRule(context: CommitContext, id: string): Promise<RuleRow | null> {
-  const rule = await loadersOf(context).rules.load(lookupId(id, 'id'));
+  const rule = await loadersOf(context).rules.load(itemIdArgument(id, 'id'));
   if (rule === null) return null;
   if (!mayReadRule(context.identity, rule)) throw forbidden(`revenue rule ${id} is private to its parties`);
   return rule;

@@ -10,7 +10,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { subgraphSdl } from '@twinledger/graph-schema';
 import type { Identity } from '@twinledger/gateway';
-import { isItemId } from '@twinledger/ledger-core/contracts';
 import DataLoader from 'dataloader';
 import { parse, type GraphQLSchema } from 'graphql';
 import type { Driver } from 'neo4j-driver';
@@ -42,6 +41,7 @@ import {
 } from './graph.js';
 import { orderStatusByName, supplyMutationResolvers } from './mutations.js';
 import { recyclingResolvers } from './recycling.js';
+import { itemIdArgument } from '../shared/arguments.js';
 
 export const supplySubgraphName = 'supply';
 
@@ -91,20 +91,15 @@ export function mayRead(identity: Identity, parties: readonly string[]): boolean
   return readAcrossRoles.has(identity.role) || parties.includes(identity.organizationId);
 }
 
-function lookupId(value: string, what: string): string {
-  if (!isItemId(value)) throw badUserInput(`${what} must be an item id: 1 to 256 printable ASCII characters without spaces`);
-  return value;
-}
-
 async function readableOrder(context: SupplyContext, id: string): Promise<OrderRow | null> {
-  const order = await context.orders.load(lookupId(id, 'id'));
+  const order = await context.orders.load(itemIdArgument(id, 'id'));
   if (order === null) return null;
   if (!mayRead(context.identity, order.parties)) throw forbidden(`order ${id} is private to its parties`);
   return order;
 }
 
 async function readableShipment(context: SupplyContext, id: string): Promise<ShipmentRow | null> {
-  const shipment = await context.shipments.load(lookupId(id, 'id'));
+  const shipment = await context.shipments.load(itemIdArgument(id, 'id'));
   if (shipment === null) return null;
   if (mayRead(context.identity, shipment.parties)) return shipment;
   const order = await context.orders.load(shipment.order);
@@ -113,7 +108,7 @@ async function readableShipment(context: SupplyContext, id: string): Promise<Shi
 }
 
 async function readableWorkOrder(context: SupplyContext, id: string): Promise<WorkOrderRow | null> {
-  const workOrder = await context.workOrders.load(lookupId(id, 'id'));
+  const workOrder = await context.workOrders.load(itemIdArgument(id, 'id'));
   if (workOrder === null) return null;
   if (mayRead(context.identity, [workOrder.producer])) return workOrder;
   const order = await context.orders.load(workOrder.order);
