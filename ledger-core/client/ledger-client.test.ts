@@ -6,7 +6,8 @@
  * JSON, wrong types, a receipt of another transaction, an unexpected status, too long) are refused
  * with a typed error and the next node is used when it answers well; awaitReceipt polls across
  * nodes, finds a receipt another node has, and stays within its time and request bounds; status
- * reports every node; a real proof bundle is fetched and verified offline against the consortium,
+ * reports every node, and a status long poll passes its parameters and gets its wait added to the
+ * request's time limit; a real proof bundle is fetched and verified offline against the consortium,
  * and a node serving a tampered or foreign bundle is passed over; connections are kept alive and
  * capped per node; an AbortSignal stops a wait.
  */
@@ -24,6 +25,7 @@ import {
   LedgerUnavailableError,
   startStandInNode,
   type LedgerClientOptions,
+  type StandInAnswer,
   type StandInHandler,
   type StandInNode,
 } from './index.js';
@@ -307,6 +309,31 @@ describe('reads', () => {
     const results = await ledgerClient([a.url, refused]).status();
     expect(results[0]).toMatchObject({ url: a.url, ok: true, status: { node: 'acme.example/node', height: 2, qcHeight: 2, treeSize: 4, alarms: [] } });
     expect(results[1]).toMatchObject({ url: refused, ok: false, error: { code: 'CONNECTION_FAILED' } });
+  });
+
+  it('a status long poll passes qcHeightAbove and waitMs, and allows waitMs beyond the client timeout', async () => {
+    const serve = ledgerNode(ledger);
+    // Held longer than the client's 300 ms timeout, but within waitMs plus it.
+    const a = await node((request) => ({ ...(serve(request) as Exclude<StandInAnswer, string>), delayMs: 500 }));
+    const [result] = await ledgerClient([a.url], { timeoutMs: 300 }).status({ qcHeightAbove: 2, waitMs: 400 });
+    expect(result).toMatchObject({ ok: true, status: { qcHeight: 2 } });
+    expect(a.requests[0]).toMatchObject({ path: '/status' });
+    expect(Object.fromEntries(a.requests[0]!.query)).toEqual({ qcHeightAbove: '2', waitMs: '400' });
+    const [plain] = await ledgerClient([a.url], { timeoutMs: 300 }).status();
+    expect(plain).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(a.requests[1]?.query.size).toBe(0);
+  });
+
+  it.each([
+    [{ qcHeightAbove: 1 }],
+    [{ waitMs: 100 }],
+    [{ qcHeightAbove: -1, waitMs: 100 }],
+    [{ qcHeightAbove: 1.5, waitMs: 100 }],
+    [{ qcHeightAbove: 1, waitMs: 60_001 }],
+  ])('refuses the status long poll %j before asking anything', async (options) => {
+    const a = await node(ledgerNode(ledger));
+    await expect(ledgerClient([a.url]).status(options)).rejects.toMatchObject({ code: 'CLIENT_CONFIG' });
+    expect(a.requests).toHaveLength(0);
   });
 });
 

@@ -45,6 +45,8 @@ export const requestTimeoutMsDefault = 10_000;
 export const submitWaitMsDefault = 30_000;
 /** Longest `waitMs` a caller may ask a node to hold a submission; what a node accepts by default. */
 export const submitWaitMsMax = 120_000;
+/** Longest `waitMs` of a status long poll; what a node accepts by default. */
+export const statusWaitMsMax = 60_000;
 /** Sockets per node when none is given. */
 export const socketsPerNodeDefault = 8;
 /** Most nodes one client talks to; a consortium of this many members is already unusually large. */
@@ -89,6 +91,16 @@ export interface AwaitReceiptOptions {
 
 export interface ReadOptions {
   readonly signal?: AbortSignal;
+}
+
+export interface StatusOptions extends ReadOptions {
+  /**
+   * With `waitMs`, a long poll: each node answers once its QC height is above this, or when `waitMs`
+   * has passed with it unchanged (compare `qcHeight`). A whole number from 0.
+   */
+  readonly qcHeightAbove?: number;
+  /** How long each node may hold the long poll, in milliseconds: 0 to `statusWaitMsMax`; only with `qcHeightAbove`. */
+  readonly waitMs?: number;
 }
 
 /** One node's answer to `status()`: its status, or why there is none. */
@@ -246,13 +258,18 @@ export class LedgerClient {
 
   /**
    * Every node's status, asked in parallel; a node that cannot answer appears with its error, so one
-   * dead node never hides the others. Never throws for a node's failure.
+   * dead node never hides the others. Never throws for a node's failure. With `qcHeightAbove` and
+   * `waitMs` each node holds the request until its QC height passes `qcHeightAbove` or `waitMs` ends,
+   * and each request is allowed `waitMs` more than the client's timeout; the call resolves when every
+   * node has answered. Throws LedgerClientConfigError for one of the two without the other, or a value
+   * out of range.
    */
-  async status(options: ReadOptions = {}): Promise<readonly NodeStatusResult[]> {
+  async status(options: StatusOptions = {}): Promise<readonly NodeStatusResult[]> {
+    const { path, timeoutMs } = this.statusRequest(options);
     return Promise.all(
       this.nodes.map(async (url): Promise<NodeStatusResult> => {
         try {
-          const answer = await this.send(url, 'GET', '/status', this.timeoutMs, options.signal);
+          const answer = await this.send(url, 'GET', path, timeoutMs, options.signal);
           return { url, ok: true, status: this.interpret(url, answer, { 200: checkNodeStatus }) };
         } catch (error: unknown) {
           if (isNodeFailure(error) || error instanceof LedgerRequestError) return { url, ok: false, error };
@@ -290,6 +307,19 @@ export class LedgerClient {
       },
       { notFoundTriesNext: true, signal: options.signal },
     );
+  }
+
+  /** The path and time limit of a status request: a long poll when the options ask for one. */
+  private statusRequest(options: StatusOptions): { readonly path: string; readonly timeoutMs: number } {
+    const { qcHeightAbove, waitMs } = options;
+    if (qcHeightAbove === undefined && waitMs === undefined) return { path: '/status', timeoutMs: this.timeoutMs };
+    if (qcHeightAbove === undefined || !Number.isSafeInteger(qcHeightAbove) || qcHeightAbove < 0) {
+      throw new LedgerClientConfigError('a status long poll needs qcHeightAbove, an integer of at least 0');
+    }
+    if (waitMs === undefined || !Number.isSafeInteger(waitMs) || waitMs < 0 || waitMs > statusWaitMsMax) {
+      throw new LedgerClientConfigError(`a status long poll needs waitMs, an integer from 0 to ${statusWaitMsMax}`);
+    }
+    return { path: `/status?qcHeightAbove=${qcHeightAbove}&waitMs=${waitMs}`, timeoutMs: waitMs + this.timeoutMs };
   }
 
   private async getReceipt(node: string, txId: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Receipt | Pending> {

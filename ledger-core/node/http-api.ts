@@ -1,7 +1,9 @@
 /**
  * The node's HTTP API (docs/ledger.md, "Node HTTP API") on node:http with keep-alive. Every refusal
  * is `{error: {code, message}}` with a stable code; unexpected errors answer 500 INTERNAL without
- * detail (the node's log gets it). Limits: request body bytes, concurrent long-polls, `waitMs`.
+ * detail (the node's log gets it). Limits: request body bytes, concurrent long-polls, `waitMs`. A status
+ * long poll (`GET /status?qcHeightAbove=&waitMs=`) is parked in the node until its QC height passes, and
+ * leaves when its client disconnects.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,8 @@ export interface HttpApiOptions {
   readonly waitMsDefault?: number;
   /** Largest `waitMs` accepted. Default 120,000. */
   readonly waitMsMax?: number;
+  /** Largest `waitMs` a status long poll accepts. Default `statusWaitMsMaxDefault`. */
+  readonly statusWaitMsMax?: number;
   /** Unexpected errors; default stderr. */
   readonly log?: (line: string) => void;
 }
@@ -31,6 +35,9 @@ export interface HttpApi {
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A status long poll holds a request at most this long by default: a minute is plenty to learn of a new block. */
+export const statusWaitMsMaxDefault = 60_000;
 
 type Answer = { readonly status: number; readonly body: unknown; readonly raw?: string; readonly contentType?: string };
 
@@ -44,10 +51,11 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
   const waitingRequestsMax = options.waitingRequestsMax ?? 20_000;
   const waitMsDefault = options.waitMsDefault ?? 30_000;
   const waitMsMax = options.waitMsMax ?? 120_000;
+  const statusWaitMsMax = options.statusWaitMsMax ?? statusWaitMsMaxDefault;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let waitingRequests = 0;
 
-  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: waitMsMax + 30_000 }, (request, response) => {
+  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: Math.max(waitMsMax, statusWaitMsMax) + 30_000 }, (request, response) => {
     void handle(request, response);
   });
   server.keepAliveTimeout = 65_000;
@@ -56,7 +64,7 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     let answer: Answer;
     try {
-      answer = await route(request);
+      answer = await route(request, response);
     } catch (error: unknown) {
       if (error instanceof ApiError) {
         if (error.status === 413) response.setHeader('Connection', 'close');
@@ -67,12 +75,14 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
         answer = { status: 500, body: errorBody(new ApiError(500, ApiErrorCode.internal, 'internal error')) };
       }
     }
+    // A client that left while its request was parked has nobody to read the answer.
+    if (response.destroyed) return;
     const text = answer.raw ?? JSON.stringify(answer.body);
     response.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);
   }
 
-  async function route(request: http.IncomingMessage): Promise<Answer> {
+  async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<Answer> {
     const url = new URL(request.url ?? '/', 'http://node');
     const parts = url.pathname.split('/').filter((part) => part.length > 0);
     const method = request.method ?? 'GET';
@@ -82,7 +92,7 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
       throw new ApiError(405, ApiErrorCode.methodNotAllowed, `${method} ${url.pathname} is not supported`);
     }
     const [first, second, third, fourth] = parts;
-    if (first === 'status' && parts.length === 1) return { status: 200, body: node.status() };
+    if (first === 'status' && parts.length === 1) return status(url, response);
     if (first === 'metrics' && parts.length === 1) {
       return { status: 200, body: null, raw: await node.metrics.registry.metrics(), contentType: node.metrics.registry.contentType };
     }
@@ -112,8 +122,8 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
 
   async function submit(request: http.IncomingMessage, url: URL): Promise<Answer> {
     const waitText = url.searchParams.get('waitMs');
-    const waitMs = waitText === null ? waitMsDefault : Number(waitText);
-    if (!Number.isSafeInteger(waitMs) || waitMs < 0 || waitMs > waitMsMax || (waitText !== null && !sizePattern.test(waitText))) {
+    const waitMs = waitText === null ? waitMsDefault : wholeNumber(waitText, waitMsMax);
+    if (waitMs === undefined) {
       await drain(request);
       throw new ApiError(400, ApiErrorCode.badRequest, `waitMs must be a whole number of milliseconds from 0 to ${waitMsMax}`);
     }
@@ -126,6 +136,30 @@ export function createHttpApi(node: LedgerNode, options: HttpApiOptions = {}): H
       return await node.submit(body, waitMs);
     } finally {
       waitingRequests--;
+    }
+  }
+
+  /**
+   * `GET /status`, at once; with `qcHeightAbove` and `waitMs` (both, or neither), a long poll that the
+   * node answers as soon as its QC height is above `qcHeightAbove`, or at `waitMs` with it unchanged.
+   */
+  async function status(url: URL, response: http.ServerResponse): Promise<Answer> {
+    const aboveText = url.searchParams.get('qcHeightAbove');
+    const waitText = url.searchParams.get('waitMs');
+    if (aboveText === null && waitText === null) return { status: 200, body: node.status() };
+    const qcHeightAbove = aboveText === null ? undefined : wholeNumber(aboveText, Number.MAX_SAFE_INTEGER);
+    const waitMs = waitText === null ? undefined : wholeNumber(waitText, statusWaitMsMax);
+    if (qcHeightAbove === undefined || waitMs === undefined) {
+      throw new ApiError(400, ApiErrorCode.badRequest, `a status long poll takes qcHeightAbove (a whole number) and waitMs (a whole number of milliseconds from 0 to ${statusWaitMsMax}) together`);
+    }
+    // The response closes before it is answered only when the client disconnected: the wait ends then.
+    const left = new AbortController();
+    const onClose = (): void => left.abort();
+    response.once('close', onClose);
+    try {
+      return { status: 200, body: await node.statusAbove(qcHeightAbove, waitMs, left.signal) };
+    } finally {
+      response.off('close', onClose);
     }
   }
 
@@ -196,6 +230,13 @@ function txIdOf(text: string | undefined): string {
 function heightOf(text: string | undefined): number {
   if (text === undefined || !heightPattern.test(text)) throw new ApiError(400, ApiErrorCode.badRequest, 'a height is a whole number from 1');
   return Number(text);
+}
+
+/** `text` as a whole number from 0 to `max` (decimal digits, no sign or leading zero), or undefined. */
+function wholeNumber(text: string, max: number): number | undefined {
+  if (!sizePattern.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value <= max ? value : undefined;
 }
 
 function notFound(message = 'not found'): ApiError {

@@ -4,7 +4,10 @@
  * everywhere, with a correct receipt each; a duplicate is answered with the first receipt; bad input is
  * refused with its code and nothing reaches the log; a contract rejection is a leaf with its reason; a
  * restarted node continues the chain; a node opened on an empty folder after the log was compacted
- * catches up from a peer; and a corrupted last block record is restored from a peer on open.
+ * catches up from a peer; a corrupted last block record is restored from a peer on open; and a status
+ * long poll is answered as soon as a new block is certified, at its waitMs with the height unchanged
+ * when none is, refuses bad parameters and requests beyond its bound, frees the place of a client that
+ * left, and does not hold up a node's shutdown.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +16,7 @@ import { parseCheckpoint } from '../chain/checkpoint.js';
 import { consortiumOf } from '../contracts/genesis.js';
 import { verifyProofBundleJson } from '../chain/proof-bundle.js';
 import { noteTransaction, postTransaction, startTestCluster, until, type TestCluster } from './testing.js';
+import type { NodeStatus } from './ledger-node.js';
 
 const endpoints = (process.env.ETCD_ENDPOINTS ?? '').split(',').filter((endpoint) => endpoint.length > 0);
 const clusters: TestCluster[] = [];
@@ -26,6 +30,11 @@ async function cluster(options: Parameters<typeof startTestCluster>[1] = {}): Pr
 afterAll(async () => {
   for (const created of clusters) await created.close();
 });
+
+async function getJson(url: string, signal?: AbortSignal): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, signal === undefined ? {} : { signal });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
 
 function heights(testCluster: TestCluster): number[] {
   return testCluster.members.map((member) => member.node?.height ?? -1);
@@ -167,4 +176,80 @@ describe('three ledger nodes', () => {
     await sameChain(testCluster);
     expect(heights(testCluster).every((height) => height > 5)).toBe(true);
   }, 180_000);
+
+  it('answers a status long poll when a block is certified or at waitMs, refuses bad parameters and excess waiters, and lets go at shutdown', async () => {
+    const testCluster = await cluster({ statusWaitersMax: 2 });
+    const [alpha, , charlie] = testCluster.members;
+    expect((await postTransaction(alpha!.url, noteTransaction(alpha!.keys, 'poll', 1, 'poll-1'))).status).toBe(200);
+    await sameChain(testCluster);
+    const qcHeight = alpha!.node!.qcHeight;
+    const longPoll = (url: string, above: number, waitMs: number, signal?: AbortSignal): Promise<{ status: number; json: Record<string, unknown> }> =>
+      getJson(`${url}/status?qcHeightAbove=${above}&waitMs=${waitMs}`, signal);
+
+    // Nothing submitted: the answer comes at waitMs with the QC height unchanged, the same body as /status.
+    let startedMs = performance.now();
+    const idle = await longPoll(alpha!.url, qcHeight, 600);
+    const idleMs = performance.now() - startedMs;
+    expect(idle.status).toBe(200);
+    expect(idle.json as unknown as NodeStatus).toMatchObject({ node: 'alpha', qcHeight, height: qcHeight, alarms: [] });
+    expect(idleMs).toBeGreaterThanOrEqual(590);
+    expect(idleMs).toBeLessThan(2_000);
+
+    // Already above: at once.
+    startedMs = performance.now();
+    expect((await longPoll(alpha!.url, qcHeight - 1, 20_000)).json).toMatchObject({ qcHeight });
+    expect(performance.now() - startedMs).toBeLessThan(1_000);
+
+    // Parked, then a block is certified: the answer follows the QC, long before waitMs.
+    startedMs = performance.now();
+    let answeredMs: number | undefined;
+    const parked = longPoll(alpha!.url, qcHeight, 20_000).then((answer) => {
+      answeredMs = performance.now();
+      return answer;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answeredMs).toBeUndefined();
+    const submitted = await postTransaction(charlie!.url, noteTransaction(charlie!.keys, 'poll', 2, 'poll-2'));
+    const receiptMs = performance.now();
+    expect(submitted.json).toMatchObject({ status: 'accepted', height: qcHeight + 1 });
+    const woken = await parked;
+    expect(woken.status).toBe(200);
+    expect((woken.json as unknown as NodeStatus).qcHeight).toBeGreaterThan(qcHeight);
+    // Charlie's receipt means charlie has the QC; alpha collects the same signatures at about the same time.
+    expect(answeredMs! - receiptMs).toBeLessThan(500);
+    expect(answeredMs! - startedMs).toBeLessThan(5_000);
+
+    // Bad parameters: 400 with the API's error body; without parameters /status is as before.
+    for (const query of ['qcHeightAbove=1', 'waitMs=10', 'qcHeightAbove=-1&waitMs=10', 'qcHeightAbove=1.5&waitMs=10', 'qcHeightAbove=1&waitMs=60001', 'qcHeightAbove=x&waitMs=10', 'qcHeightAbove=1&waitMs=010']) {
+      const refused = await getJson(`${alpha!.url}/status?${query}`);
+      expect({ query, status: refused.status, code: (refused.json['error'] as { code?: string } | undefined)?.code }).toEqual({ query, status: 400, code: 'BAD_REQUEST' });
+    }
+    expect((await getJson(`${alpha!.url}/status`)).json).toMatchObject({ node: 'alpha', qcHeight: qcHeight + 1 });
+
+    // Beyond statusWaitersMax (2 here): 503 BACKPRESSURE; a client that leaves frees its place.
+    const top = alpha!.node!.qcHeight;
+    const leaving = new AbortController();
+    const first = longPoll(alpha!.url, top, 20_000, leaving.signal).catch((error: unknown) => error);
+    const second = longPoll(alpha!.url, top, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const third = await longPoll(alpha!.url, top, 1_000);
+    expect({ status: third.status, json: third.json }).toEqual({ status: 503, json: { error: { code: 'BACKPRESSURE', message: expect.any(String) } } });
+    leaving.abort();
+    expect(await first).toMatchObject({ name: 'AbortError' });
+    // `second` still holds the other place (its wait is 20 s), so a place free now is the departed client's.
+    await until(async () => (await longPoll(alpha!.url, top, 50)).status === 200, 'the departed client’s place to be freed', 5_000);
+    expect((await postTransaction(alpha!.url, noteTransaction(alpha!.keys, 'poll', 3, 'poll-3'))).status).toBe(200);
+    expect((await second).json).toMatchObject({ qcHeight: top + 1 });
+
+    // Shutdown with a request parked: the node stops at once, not at the request's waitMs.
+    const atShutdown = longPoll(charlie!.url, charlie!.node!.qcHeight, 30_000).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    startedMs = performance.now();
+    await testCluster.stop(2);
+    expect(performance.now() - startedMs).toBeLessThan(5_000);
+    const ended = await atShutdown;
+    // Ended by the closing server (fetch fails: an error from another realm than the test's, hence no
+    // instanceof) or answered 503 by the closing node.
+    expect((ended as { name?: string }).name === 'TypeError' || (ended as { status?: number }).status === 503).toBe(true);
+  }, 120_000);
 });

@@ -23,6 +23,7 @@ import type { OrderedBlock, SignatureEvent } from '../ordering/types.js';
 import { loadConsortium, loadMemberKeys, type LoadedConsortium, type MemberKeys } from './bootstrap.js';
 import { lockDataFolder, type DataFolderLock } from './data-lock.js';
 import { ApiError, ApiErrorCode } from './errors.js';
+import { HeightWatch } from './height-watch.js';
 import { invariant, NodeInvariantError } from './invariant.js';
 import { LocalChain, type AppliedBlockResult } from './local-chain.js';
 import { NodeMetrics } from './metrics.js';
@@ -46,6 +47,8 @@ export interface LedgerNodeOptions {
   readonly log?: (line: string) => void;
   /** Most clients' transactions waited for at once. Default 65,536. */
   readonly waitersMax?: number;
+  /** Most status requests parked at once waiting for a higher QC height (`statusAbove`). Default 1,024. */
+  readonly statusWaitersMax?: number;
   /** How often the applied revision is published, in ms. Default 500. */
   readonly appliedPublishIntervalMs?: number;
   /** How often this node compacts the log, in ms. Default 5,000. */
@@ -101,6 +104,8 @@ export class LedgerNode {
   private readonly etcd: Etcd3;
   private readonly collector: QuorumCollector;
   private readonly waiters: ReceiptWaiters;
+  /** Status long polls parked until the QC height passes theirs; moved where the QC height moves. */
+  private readonly qcHeightWatch: HeightWatch;
   private readonly limits: OrderingLimits;
   private readonly log: (line: string) => void;
   private readonly alarms: Alarm[] = [];
@@ -136,6 +141,7 @@ export class LedgerNode {
     this.collector = new QuorumCollector({ consortium: consortium.consortium, verifier: this.verifier, heightsAheadMax: heightsBufferedMax });
     this.collector.closeThrough(chain.qcs.contiguousHeight);
     this.waiters = new ReceiptWaiters({ waitersMax: options.waitersMax ?? 65_536, pendingMsMax });
+    this.qcHeightWatch = new HeightWatch(options.statusWaitersMax ?? 1_024);
     for (const peer of options.peers) this.peerStatus.set(peer.name, { reachable: false });
   }
 
@@ -198,6 +204,19 @@ export class LedgerNode {
       peers: this.options.peers.map((peer) => ({ name: peer.name, url: peer.url, ...this.peerStatus.get(peer.name), reachable: this.peerStatus.get(peer.name)?.reachable ?? false })),
       alarms: [...this.alarms],
     };
+  }
+
+  /**
+   * The status once the QC height is above `qcHeightAbove` (at once if it already is), or after
+   * `waitMs` with the QC height unchanged: the caller compares `qcHeight`. When `signal` aborts (the
+   * client left) the wait ends and its place is freed. Throws ApiError 503 BACKPRESSURE when
+   * `statusWaitersMax` requests already wait, and 503 UNAVAILABLE when the node closes meanwhile.
+   */
+  async statusAbove(qcHeightAbove: number, waitMs: number, signal?: AbortSignal): Promise<NodeStatus> {
+    const waiting = this.qcHeightWatch.wait(qcHeightAbove, this.qcHeight, waitMs, signal);
+    if (waiting === undefined) throw new ApiError(503, ApiErrorCode.backpressure, 'too many status requests are waiting for a higher QC height; retry later', 1);
+    if ((await waiting) === 'closed') throw new ApiError(503, ApiErrorCode.unavailable, 'the node is shutting down', 1);
+    return this.status();
   }
 
   /**
@@ -273,6 +292,8 @@ export class LedgerNode {
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // Parked status requests are answered now rather than holding close() until their deadlines.
+    this.qcHeightWatch.close();
     for (const timer of this.timers) clearInterval(timer);
     await this.sequencer?.stop();
     await this.running?.catch(() => undefined);
@@ -417,6 +438,7 @@ export class LedgerNode {
         const applied = this.chain.applyBlock(inputOfRecord(fetched.record));
         invariant(applied.built.hash === fetched.hash, `block ${height} re-executed to ${applied.built.hash}, the QC says ${fetched.hash}`);
         this.chain.qcs.put(height, fetched.qc);
+        this.qcHeightWatch.advance(this.qcHeight);
         this.afterApplied(applied);
         progressed = true;
       }
@@ -524,6 +546,7 @@ export class LedgerNode {
         this.metrics.qcHeight.set(qcHeight);
         this.collector.closeThrough(qcHeight);
         for (let height = qcHeightBefore + 1; height <= qcHeight; height++) this.waiters.certified(height);
+        this.qcHeightWatch.advance(qcHeight);
         // publishApplied reads the entry at the durable QC height, which trails the QC height a little.
         const durableHeight = this.chain.qcs.durableHeight;
         for (const height of this.revisionLastByHeight.keys()) if (height < durableHeight) this.revisionLastByHeight.delete(height);

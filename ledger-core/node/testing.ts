@@ -46,7 +46,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Creates the consortium and starts all three nodes. Requires ETCD_ENDPOINTS-style endpoints. */
-export async function startTestCluster(etcdEndpoints: readonly string[], options: { limits?: OrderingLimits; compactionIntervalMs?: number; log?: (line: string) => void } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  etcdEndpoints: readonly string[],
+  options: { limits?: OrderingLimits; compactionIntervalMs?: number; statusWaitersMax?: number; log?: (line: string) => void } = {},
+): Promise<TestCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-node-'));
   const consortiumDir = path.join(dir, 'consortium');
   const names = ['alpha', 'bravo', 'charlie'];
@@ -75,6 +78,7 @@ export async function startTestCluster(etcdEndpoints: readonly string[], options
         peers: members.filter((other) => other !== member).map((other) => ({ name: other.name, url: other.url })),
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         ...(options.compactionIntervalMs === undefined ? {} : { compactionIntervalMs: options.compactionIntervalMs }),
+        ...(options.statusWaitersMax === undefined ? {} : { statusWaitersMax: options.statusWaitersMax }),
         appliedPublishIntervalMs: 100,
         log: options.log ?? (() => undefined),
       });

@@ -2,7 +2,9 @@
  * The projector: tails QC'd blocks in height order and writes each batch of blocks to Neo4j in one
  * write transaction that also moves the `:ProjectionCheckpoint`. The checkpoint and the events commit
  * together or not at all, so a crash anywhere leaves the graph exactly at some block boundary, and a
- * restart continues from the checkpoint's height + 1: every event is applied exactly once.
+ * restart continues from the checkpoint's height + 1: every event is applied exactly once. Caught up,
+ * it long-polls a node's status, which answers as soon as that node certifies a new block, so a block
+ * is projected without waiting out a polling interval.
  *
  * Failures: an unreachable node or Neo4j is retried with bounded exponential backoff; a block no node
  * serves with a valid QC is waited for the same way; an event the projection cannot apply
@@ -10,7 +12,7 @@
  * else (CheckpointConflictError) stops the projector, since continuing would make the graph wrong.
  */
 import { transactionId, type Consortium } from '@twinledger/ledger-core/chain';
-import { LedgerClient, type BlockAnswer } from '@twinledger/ledger-core/client';
+import { LedgerClient, statusWaitMsMax, type BlockAnswer } from '@twinledger/ledger-core/client';
 import type { Genesis } from '@twinledger/ledger-core/contracts';
 import type { BlockRecord } from '@twinledger/ledger-core/execution';
 import { projectEvent, projectionCheckpointId, toNeo4jParameters } from '@twinledger/graph-schema';
@@ -34,7 +36,12 @@ export interface ProjectorOptions {
   readonly batchBlocksMax?: number;
   /** A batch closes once it holds this many ledger entries; one larger block is still one batch. Default 2,000. */
   readonly batchEntriesMax?: number;
-  /** Wait between status polls when caught up. Default 200 ms. */
+  /**
+   * How long a caught-up node holds the projector's status long poll: the projector asks every node
+   * again at least this often. 1 to the client's `statusWaitMsMax`; default 1,000 ms.
+   */
+  readonly qcWaitMs?: number;
+  /** Fallback wait when caught up and the long poll failed or came back early without a new block. Default 200 ms. */
   readonly pollIntervalMs?: number;
   /** First and largest retry delay after a failure. Defaults 100 ms and 5,000 ms. */
   readonly backoffMsFirst?: number;
@@ -80,6 +87,7 @@ export class Projector {
   private readonly faults: FaultInjector;
   private readonly batchBlocksMax: number;
   private readonly batchEntriesMax: number;
+  private readonly qcWaitMs: number;
   private readonly pollIntervalMs: number;
   private readonly backoffMsFirst: number;
   private readonly backoffMsMax: number;
@@ -92,10 +100,12 @@ export class Projector {
     invariant(options.ledgerUrls.length > 0, 'the projector needs at least one ledger node');
     this.batchBlocksMax = options.batchBlocksMax ?? batchBlocksMaxDefault;
     this.batchEntriesMax = options.batchEntriesMax ?? batchEntriesMaxDefault;
+    this.qcWaitMs = options.qcWaitMs ?? 1_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.backoffMsFirst = options.backoffMsFirst ?? 100;
     this.backoffMsMax = options.backoffMsMax ?? 5_000;
     invariant(this.batchBlocksMax >= 1 && this.batchEntriesMax >= 1 && this.backoffMsFirst >= 1 && this.backoffMsMax >= this.backoffMsFirst, 'projector limits must be positive');
+    invariant(Number.isSafeInteger(this.qcWaitMs) && this.qcWaitMs >= 1 && this.qcWaitMs <= statusWaitMsMax, `qcWaitMs must be an integer from 1 to ${statusWaitMsMax}`);
     // One client per node: a block that fails verification from one node is asked of the next.
     this.clients = options.ledgerUrls.map((url) => new LedgerClient({ nodes: [url], timeoutMs: options.requestTimeoutMs ?? 10_000 }));
     this.faults = options.faults ?? noFaults;
@@ -126,7 +136,7 @@ export class Projector {
         const qcHeight = await this.qcHeightMax();
         const heightLast = Math.min(qcHeight, this.head.height + this.batchBlocksMax, heightStop ?? Number.MAX_SAFE_INTEGER);
         if (heightLast <= this.head.height) {
-          await sleep(this.pollIntervalMs, signal);
+          await this.awaitQcAbove(this.head.height);
           continue;
         }
         const blocks = await this.fetchBatch(this.head, heightLast);
@@ -160,6 +170,28 @@ export class Projector {
     const heights = statuses.flat().flatMap((result) => (result.ok ? [result.status.qcHeight] : []));
     if (heights.length === 0) throw new BlockUnavailableError('no ledger node answered its status');
     return Math.max(...heights);
+  }
+
+  /**
+   * Returns once the preferred node certifies a block above `height`, or after `qcWaitMs`, by a status
+   * long poll; the caller then asks every node as usual. Any failure, and an answer that came back well
+   * before the wait without a higher QC height (a node shutting down, or one that does not hold the
+   * request and answers at once), is followed by the `pollIntervalMs` sleep, so the loop never spins.
+   */
+  private async awaitQcAbove(height: number): Promise<void> {
+    const { signal } = this.options;
+    const client = this.clients[this.preferredIndex];
+    invariant(client !== undefined, 'client index out of range');
+    const startedMs = performance.now();
+    try {
+      const [result] = await client.status({ qcHeightAbove: height, waitMs: this.qcWaitMs, ...(signal ? { signal } : {}) });
+      // Half the wait tells a node that held the request to its end from one that answered at once.
+      if (result?.ok === true && (result.status.qcHeight > height || performance.now() - startedMs >= this.qcWaitMs / 2)) return;
+    } catch {
+      // status() reports a node's failure in its result; what it throws (an abort) ends in the sleep
+      // below too, which returns at once when aborted.
+    }
+    await sleep(this.pollIntervalMs, signal);
   }
 
   /** Blocks head.height + 1 .. heightLast, verified, stopping early at `batchEntriesMax` entries. */
