@@ -16,6 +16,7 @@ import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client'
 import { CommandError } from '@twinledger/workers';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { emptyRecord, recordingWritePath, type RecordedWrites, type SubmitAnswer } from '../shared/testing/recording-write-path.js';
+import { scriptedDriver } from '../shared/testing/scripted-driver.js';
 import { captureDocument, captureSubmitConcurrencyMax, type CaptureAnswer } from './capture.js';
 import { planCapture } from './prepare.js';
 import { EpcisProblem, type Problem } from './problem.js';
@@ -25,9 +26,7 @@ const check = compileEpcisSchema();
 const organizationSigner = transactionSigner(new Uint8Array(randomBytes(32)));
 
 /** A graph whose projection checkpoint is always far ahead: read-your-writes waits return at once. */
-const projectedGraph = {
-  executeQuery: async () => ({ records: [{ get: () => neo4j.int(1_000_000) }] }),
-} as unknown as Driver;
+const projectedGraph = scriptedDriver(async () => ({ records: [{ keys: ['height'], get: () => neo4j.int(1_000_000) }] }));
 
 function epcisDocument(count: number, repeatFirstAtEnd = false): Record<string, unknown> {
   const events = Array.from({ length: count }, (_, index) => ({

@@ -125,7 +125,7 @@ export async function captureDocument(context: CaptureContext, document: unknown
       // The first capture is ordered before this refusal, so once the graph reaches the refusal's
       // height it holds the event, and a query after this answer finds it.
       const height = extension(error, 'height');
-      if (typeof height === 'number' && height >= 1) await waitForProjection(context.driver, height, write.projectionWaitMs, error.message);
+      if (typeof height === 'number' && height >= 1) await waitForProjection(context.driver, height, write, error.message);
       return 'exists';
     }
   };
@@ -138,9 +138,9 @@ export async function captureDocument(context: CaptureContext, document: unknown
   return { eventIds: plan.eventIds };
 }
 
-async function waitForProjection(driver: Driver, height: number, timeoutMs: number, about: string): Promise<void> {
+async function waitForProjection(driver: Driver, height: number, write: WritePath, about: string): Promise<void> {
   try {
-    await awaitProjection(driver, height, { timeoutMs });
+    await awaitProjection(driver, height, { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) });
   } catch (error: unknown) {
     if (!(error instanceof ProjectionWaitError)) throw error;
     throw problem(EpcisProblemType.serviceUnavailable, 503, 'The graph is behind the ledger', `${about}, but ${error.message}`);

@@ -16,7 +16,7 @@ void runSubgraphMain(epcisServiceName, async (resources, port) => {
     port: running.port,
     async stop() {
       await running.stop();
-      await write?.commands.close();
+      await write?.close();
     },
   };
 });

@@ -8,7 +8,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { signIdentityHeader, type Identity } from '@twinledger/gateway';
-import type { Driver } from 'neo4j-driver';
+import { scriptedDriver } from '../shared/testing/scripted-driver.js';
 import { captureBodyBytesMax, startEpcisServer, type RunningEpcisServer } from './server.js';
 import { compileEpcisSchema } from './validate.js';
 
@@ -22,12 +22,10 @@ function row(hashId: string, eventTimeMs: number): { keys: string[]; get: (key: 
 }
 
 /** Answers every read with three events, as a graph would for a page of two plus one. */
-const graph = {
-  executeQuery: async (cypher: string, parameters: Record<string, unknown>) => {
-    statements.push({ cypher, parameters });
-    return { records: [row('ni:///sha-256;01?ver=CBV2.0', 1_000), row('ni:///sha-256;02?ver=CBV2.0', 2_000), row('ni:///sha-256;03?ver=CBV2.0', 3_000)] };
-  },
-} as unknown as Driver;
+const graph = scriptedDriver(async (cypher, parameters) => {
+  statements.push({ cypher, parameters });
+  return { records: [row('ni:///sha-256;01?ver=CBV2.0', 1_000), row('ni:///sha-256;02?ver=CBV2.0', 2_000), row('ni:///sha-256;03?ver=CBV2.0', 3_000)] };
+});
 
 let server: RunningEpcisServer;
 

@@ -9,7 +9,16 @@ import type { Identity } from '@twinledger/gateway';
 import { verifyTransaction, type JsonValue, type SignedTransaction } from '@twinledger/ledger-core/chain';
 import { buildTransaction, type Receipt, type TransactionSigner } from '@twinledger/ledger-core/client';
 import type { GenesisMember } from '@twinledger/ledger-core/contracts';
-import { awaitProjection, CommandError, CustodyError, CustodyErrorCode, ProjectionWaitError, ProjectionWaitErrorCode, type CustodyKeyStore } from '@twinledger/workers';
+import {
+  awaitProjection,
+  CommandError,
+  CustodyError,
+  CustodyErrorCode,
+  ProjectionWaitError,
+  ProjectionWaitErrorCode,
+  type CustodyKeyStore,
+  type HeightNoticeSource,
+} from '@twinledger/workers';
 import type { Driver } from 'neo4j-driver';
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from './errors.js';
 import type { CommandSubmitter } from './write-path.js';
@@ -28,6 +37,8 @@ export interface WritePath {
   readonly members: readonly GenesisMember[];
   readonly receiptWaitMs: number;
   readonly projectionWaitMs: number;
+  /** The projector's height notices, when listened to: waits for the projection end as soon as it lands. */
+  readonly projectionNotices?: HeightNoticeSource;
 }
 
 /** What a mutation needs from its request context to commit. */
@@ -117,7 +128,7 @@ export async function submit(context: CommitContext, write: WritePath, signed: S
     });
   }
   try {
-    await awaitProjection(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs });
+    await awaitProjection(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) });
   } catch (error: unknown) {
     if (!(error instanceof ProjectionWaitError) || error.code !== ProjectionWaitErrorCode.behind) throw error;
     throw subgraphError(SubgraphErrorCode.projectionBehind, `transaction ${receipt.txId} is accepted at height ${receipt.height}, but ${error.message}`, {

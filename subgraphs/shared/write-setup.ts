@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConsortium, organizationKeyFileName } from '@twinledger/ledger-core/node/bootstrap';
-import { CustodyKeyStore } from '@twinledger/workers';
+import { CustodyKeyStore, listenForProjectedHeights } from '@twinledger/workers';
 import { connectCommandSubmitter } from './write-path.js';
 import { projectionWaitMsDefault, receiptWaitMsDefault, type WritePath } from './commit.js';
 
@@ -38,11 +38,34 @@ export async function importMemberKeys(custody: Pick<CustodyKeyStore, 'has' | 'i
   return imported;
 }
 
-/** Opens the custody store, imports the members' keys and connects to the commands queue. */
-export async function openWritePath(options: WriteSetupOptions): Promise<WritePath> {
+/** A write path a process opened, with what it holds open. */
+export interface OpenedWritePath extends WritePath {
+  close(): Promise<void>;
+}
+
+/** Opens the custody store, imports the members' keys, connects to the commands queue and listens for the projector's height notices. */
+export async function openWritePath(options: WriteSetupOptions): Promise<OpenedWritePath> {
   const custody = new CustodyKeyStore({ dir: options.custodyDir });
   await importMemberKeys(custody, options.consortiumDir);
   const { genesis } = loadConsortium(options.consortiumDir);
   const commands = await connectCommandSubmitter(options.redisUrl);
-  return { custody, commands, members: genesis.members, receiptWaitMs: receiptWaitMsDefault, projectionWaitMs: projectionWaitMsDefault };
+  let listener;
+  try {
+    listener = await listenForProjectedHeights(options.redisUrl);
+  } catch (error: unknown) {
+    await commands.close();
+    throw error;
+  }
+  const projectionListener = listener;
+  return {
+    custody,
+    commands,
+    members: genesis.members,
+    receiptWaitMs: receiptWaitMsDefault,
+    projectionWaitMs: projectionWaitMsDefault,
+    projectionNotices: projectionListener.notices,
+    async close() {
+      await Promise.all([commands.close(), projectionListener.close()]);
+    },
+  };
 }

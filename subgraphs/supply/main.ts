@@ -15,7 +15,7 @@ void runSubgraphMain('supply', async (resources, port) => {
     port: running.port,
     async stop() {
       await running.stop();
-      await write?.commands.close();
+      await write?.close();
     },
   };
 });

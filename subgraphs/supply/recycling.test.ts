@@ -15,6 +15,7 @@ import { GraphQLError, Kind } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import type { CommitContext } from '../shared/commit.js';
 import { emptyRecord, recordingWritePath, unusedDriver } from '../shared/testing/recording-write-path.js';
+import { scriptedDriver } from '../shared/testing/scripted-driver.js';
 import { mayReadItem, mayReadRule, minorUnitsScalar, recyclingResolvers } from './recycling.js';
 
 const signer = transactionSigner(new Uint8Array(randomBytes(32)));
@@ -22,7 +23,7 @@ const signer = transactionSigner(new Uint8Array(randomBytes(32)));
 /** A driver whose every read answers `rows`, each a record with those columns. */
 function driverAnswering(rows: Record<string, unknown>[]): Driver {
   const records = rows.map((row) => ({ keys: Object.keys(row), get: (key: string) => row[key] }));
-  return { executeQuery: async () => ({ records }) } as unknown as Driver;
+  return scriptedDriver(async () => ({ records }));
 }
 
 function identity(role: IdentityRole = 'partner', organizationId = 'alpha'): Identity {

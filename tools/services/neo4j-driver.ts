@@ -8,7 +8,7 @@
  * (Redis, etcd, HTTP) already asks for TCP_NODELAY, so nothing else changes.
  */
 import net from 'node:net';
-import neo4j, { type Config, type Driver } from 'neo4j-driver';
+import neo4j, { type Config, type Driver, type QueryResult } from 'neo4j-driver';
 import { neo4jAuthFromEnv } from './neo4j.js';
 
 let noDelayInstalled = false;
@@ -29,4 +29,19 @@ export function installNoDelaySockets(): void {
 export function openNeo4jDriver(uri: string, config: Config = {}, env: NodeJS.ProcessEnv = process.env): Driver {
   installNoDelaySockets();
   return neo4j.driver(uri, neo4jAuthFromEnv(env), config);
+}
+
+/**
+ * Runs one read-only statement as an auto-commit transaction and returns its result. It sends one
+ * request where `executeQuery` sends three (BEGIN, RUN and PULL, COMMIT), which measured about 40 %
+ * less CPU per read in the process and in Neo4j (BENCHMARKS.md, GraphQL). The session shares
+ * `executeQuery`'s bookmark manager, so a read after a wait made through either sees what the wait saw.
+ */
+export async function readAutoCommit(driver: Driver, cypher: string, parameters: Record<string, unknown> = {}): Promise<QueryResult> {
+  const session = driver.session({ defaultAccessMode: neo4j.session.READ, bookmarkManager: driver.executeQueryBookmarkManager });
+  try {
+    return await session.run(cypher, parameters);
+  } finally {
+    await session.close();
+  }
 }

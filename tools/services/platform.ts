@@ -163,7 +163,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     const consortiumPath = ledger?.consortiumDir ?? env.LEDGER_CONSORTIUM_DIR;
     if ((options.projector ?? true) && consortiumPath !== undefined) {
-      children.push(track(await startProjector({ logDir, ledgerUrls, neo4jUri: neo4jStart.value, consortiumPath })));
+      children.push(track(await startProjector({ logDir, ledgerUrls, neo4jUri: neo4jStart.value, consortiumPath, redisUrl: redisStart.value })));
     }
     if ((options.graphql ?? true) && consortiumPath !== undefined) {
       // Mutations go through the commands queue, so its worker runs before the subgraphs that enqueue.

@@ -8,6 +8,8 @@ export interface ProjectorOptions {
   neo4jUri: string;
   /** The consortium folder or file: the projector trusts blocks only under its quorum certificates. */
   consortiumPath: string;
+  /** Where the projector announces each height it commits, so mutations waiting for it answer at once. */
+  redisUrl?: string;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function startProjector(options: ProjectorOptions): Promise<ChildHa
       '--ledger', options.ledgerUrls.join(','),
       '--neo4j', options.neo4jUri,
       '--consortium', options.consortiumPath,
+      ...(options.redisUrl === undefined ? [] : ['--redis', options.redisUrl]),
     ],
     logFile: path.join(options.logDir, 'projector.log'),
     readyLine: /^twinledger-projector ready /,

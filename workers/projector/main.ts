@@ -1,13 +1,15 @@
 /**
  * The projector process. Applies the migrations, then projects until SIGTERM / SIGINT (the batch in
- * flight finishes or rolls back; exit 0). Prints exactly one line on stdout once it runs:
+ * flight finishes or rolls back; exit 0). With `--redis` it announces every committed height there. Prints exactly one line on stdout once it runs:
  *   twinledger-projector ready height <checkpoint height>
  * Bad arguments exit 2; a stop on an event it cannot project or a broken invariant exits 1 with one
  * line on stderr.
  */
 import { applyMigrations } from '@twinledger/graph-schema';
 import { openNeo4jDriver } from '@twinledger/tools';
+import { redisConnection } from '../commands/queue.js';
 import { loadConsortiumAt } from '../consortium.js';
+import { announceProjectedHeight } from '../read-your-writes/notice-channel.js';
 import { parseProjectorArgs, ProjectorArgsError } from './args.js';
 import { Projector } from './projector.js';
 
@@ -24,6 +26,25 @@ async function main(): Promise<void> {
   }
   const loaded = loadConsortiumAt(args.consortiumPath);
   const driver = openNeo4jDriver(args.neo4jUri);
+  // A producer connection: an announcement that cannot go out now is dropped, not queued, since a
+  // later one supersedes it and waiters poll meanwhile.
+  const announcer = args.redisUrl === undefined ? undefined : redisConnection(args.redisUrl, 'producer');
+  let announcing = true;
+  announcer?.on('error', () => undefined);
+  const announce = (height: number): void => {
+    if (announcer === undefined) return;
+    announceProjectedHeight(announcer, height).then(
+      () => {
+        if (!announcing) process.stderr.write(`twinledger-projector: announcing projected heights again\n`);
+        announcing = true;
+      },
+      (error: unknown) => {
+        // One line per outage, not one per batch.
+        if (announcing) process.stderr.write(`twinledger-projector: cannot announce projected heights: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+        announcing = false;
+      },
+    );
+  };
   const abort = new AbortController();
   process.on('SIGTERM', () => abort.abort());
   process.on('SIGINT', () => abort.abort());
@@ -33,6 +54,7 @@ async function main(): Promise<void> {
     consortium: loaded.consortium,
     genesis: loaded.genesis,
     signal: abort.signal,
+    onBatch: (batch) => announce(batch.heightLast),
     onRetry: (reason, delayMs) => process.stderr.write(`twinledger-projector: retry in ${delayMs} ms: ${oneLine(reason)}\n`),
   });
   let code = 0;
@@ -46,6 +68,7 @@ async function main(): Promise<void> {
     code = 1;
   } finally {
     projector.close();
+    announcer?.disconnect();
     await driver.close();
   }
   process.exit(code);

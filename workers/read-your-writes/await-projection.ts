@@ -3,12 +3,14 @@
  * the block its transaction is in. `awaitProjection` polls the `:ProjectionCheckpoint` node with
  * backoff until its height reaches the receipt's height, within a deadline.
  *
- * The checkpoint is read with the driver's `executeQuery`, whose default bookmark manager chains the
- * reads and writes made through it: a resolver's following `executeQuery` read sees at least the
- * graph this wait saw, also on a cluster.
+ * The checkpoint is read through the driver's `executeQuery` bookmark manager, which chains the reads
+ * and writes made through it: a resolver's following read sees at least the graph this wait saw, also
+ * on a cluster.
  */
 import { numberFromNeo4j, projectionCheckpointId } from '@twinledger/graph-schema';
+import { readAutoCommit } from '@twinledger/tools';
 import type { Driver } from 'neo4j-driver';
+import type { HeightNoticeSource } from './height-notices.js';
 
 /** Polling: the first pause, the cap it doubles up to, and the most polls however long the wait. */
 export const projectionPollDelayMsFirst = 10;
@@ -44,6 +46,12 @@ export interface AwaitProjectionOptions {
   /** How long to wait, in milliseconds; 0 to `projectionWaitMsMax` (0 reads once). */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * The projector's height notices, when the caller listens to them: a pause between reads then ends
+   * as soon as a notice reaches the height, and the polls back off to `projectionPollDelayMsMax` at
+   * once, only as a fallback for a notice that never comes.
+   */
+  readonly notices?: HeightNoticeSource;
 }
 
 /** Reads the projected height: undefined when there is no checkpoint yet (migrations not applied). */
@@ -52,7 +60,7 @@ export type ProjectedHeightReader = () => Promise<number | undefined>;
 /** The projected height in `driver`'s graph, or undefined when there is no checkpoint. */
 export function checkpointHeightReader(driver: Driver): ProjectedHeightReader {
   return async () => {
-    const result = await driver.executeQuery('MATCH (c:ProjectionCheckpoint {id: $id}) RETURN c.height AS height', { id: projectionCheckpointId });
+    const result = await readAutoCommit(driver, 'MATCH (c:ProjectionCheckpoint {id: $id}) RETURN c.height AS height', { id: projectionCheckpointId });
     const record = result.records[0];
     return record === undefined ? undefined : numberFromNeo4j(record.get('height'), 'checkpoint height');
   };
@@ -102,13 +110,16 @@ export async function awaitProjectedHeight(read: ProjectedHeightReader, height: 
   if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs < 0 || options.timeoutMs > projectionWaitMsMax) {
     throw new RangeError(`timeoutMs must be an integer from 0 to ${projectionWaitMsMax}`);
   }
-  const { signal } = options;
+  const { signal, notices } = options;
   const deadlineMs = performance.now() + options.timeoutMs;
-  let delayMs = projectionPollDelayMsFirst;
+  let delayMs = notices === undefined ? projectionPollDelayMsFirst : projectionPollDelayMsMax;
   let heightSeen: number | undefined;
   let lastReadError = '';
   for (let poll = 0; poll < projectionPollsMax; poll++) {
     if (signal?.aborted === true) throw new ProjectionWaitError(ProjectionWaitErrorCode.aborted, height, heightSeen, `aborted waiting for the projection to reach height ${height}`);
+    // A notice that already claimed this height before a read that then fell short came from another
+    // graph or raced the read: the next pause is a plain one, so such a notice cannot make a busy loop.
+    const noticeClaimedHeight = notices !== undefined && notices.height >= height;
     try {
       heightSeen = await read();
       lastReadError = '';
@@ -118,7 +129,8 @@ export async function awaitProjectedHeight(read: ProjectedHeightReader, height: 
     }
     const remainingMs = deadlineMs - performance.now();
     if (remainingMs <= 0) break;
-    await pause(Math.min(delayMs, remainingMs), signal);
+    const pauseMs = Math.min(delayMs, remainingMs);
+    await (notices === undefined || noticeClaimedHeight ? pause(pauseMs, signal) : notices.wait(height, pauseMs, signal));
     delayMs = Math.min(delayMs * 2, projectionPollDelayMsMax);
   }
   if (signal?.aborted === true) throw new ProjectionWaitError(ProjectionWaitErrorCode.aborted, height, heightSeen, `aborted waiting for the projection to reach height ${height}`);

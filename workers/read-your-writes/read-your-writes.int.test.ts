@@ -3,7 +3,8 @@
  * submitted through the commands queue comes back with its receipt; while no projector runs,
  * `awaitProjection` for the receipt's height answers PROJECTION_BEHIND instead of a stale graph; once
  * a projector runs, it resolves at a checkpoint at or past that height, and the note is then in the
- * graph with the transaction that made it.
+ * graph with the transaction that made it. The projector announces its heights over the run's Redis,
+ * and the wait listens to them, as the platform's processes do.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -17,7 +18,7 @@ import { QueueEvents } from 'bullmq';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { commandsQueue, commandsQueueName, redisConnection, startCommandWorker, submitAndAwait } from '../commands/index.js';
 import { Projector } from '../projector/projector.js';
-import { awaitProjection, ProjectionWaitErrorCode } from './index.js';
+import { announceProjectedHeight, awaitProjection, listenForProjectedHeights, ProjectionWaitErrorCode } from './index.js';
 
 jest.setTimeout(300_000);
 
@@ -73,12 +74,31 @@ it('answers only once the projection has passed the receipt height', async () =>
   // No projector yet: the graph is behind, and the wait says so instead of answering from it.
   await expect(awaitProjection(driver, receiptHeight, { timeoutMs: 300 })).rejects.toMatchObject({ code: ProjectionWaitErrorCode.behind, heightSeen: 0 });
 
+  const listener = await listenForProjectedHeights(redisUrl);
+  const announcer = redisConnection(redisUrl, 'producer');
+  const announced: number[] = [];
   const abort = new AbortController();
-  const projector = new Projector({ driver, ledgerUrls, consortium: loaded.consortium, genesis: loaded.genesis, signal: abort.signal, backoffMsFirst: 20, backoffMsMax: 200 });
+  const projector = new Projector({
+    driver,
+    ledgerUrls,
+    consortium: loaded.consortium,
+    genesis: loaded.genesis,
+    signal: abort.signal,
+    backoffMsFirst: 20,
+    backoffMsMax: 200,
+    onBatch: (batch) => {
+      announced.push(batch.heightLast);
+      void announceProjectedHeight(announcer, batch.heightLast);
+    },
+  });
   const running = projector.run();
   try {
-    const projected = await awaitProjection(driver, receiptHeight, { timeoutMs: 120_000 });
+    const projected = await awaitProjection(driver, receiptHeight, { timeoutMs: 120_000, notices: listener.notices });
     expect(projected).toBeGreaterThanOrEqual(receiptHeight);
+    // The wait ended on the graph's checkpoint; the notice of that batch came over Redis to the listener.
+    await listener.notices.wait(receiptHeight, 5_000);
+    expect(listener.notices.height).toBeGreaterThanOrEqual(receiptHeight);
+    expect(announced).toContain(listener.notices.height);
     const note = await driver.executeQuery('MATCH (n:Note {key: $key}) RETURN n.createdTxId AS txId, n.height AS height', { key });
     expect(note.records).toHaveLength(1);
     expect(note.records[0]?.get('txId')).toBe(txId);
@@ -87,5 +107,7 @@ it('answers only once the projection has passed the receipt height', async () =>
     abort.abort();
     await running.catch(() => undefined);
     projector.close();
+    announcer.disconnect();
+    await listener.close();
   }
 });
