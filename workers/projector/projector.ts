@@ -251,6 +251,10 @@ export class Projector {
         this.faults.hit('projector.after-checkpoint-lock');
         for (const block of blocks) {
           const { header, entries } = block.record;
+          // The block's statements are sent without waiting for each answer: Neo4j runs a transaction's
+          // statements in the order sent, and one round trip per event, not the work, was what bounded
+          // the projector (≈ 7 ms an event on this machine, ≈ 113 mutations/s for the whole platform).
+          const sent: Array<Promise<unknown>> = [];
           for (let position = 0; position < entries.length; position++) {
             const entry = entries[position];
             invariant(entry !== undefined, `entry ${position} missing`);
@@ -262,10 +266,11 @@ export class Projector {
               const event = entry.events[eventIndex];
               invariant(event !== undefined, `event ${eventIndex} missing`);
               const context = { txId, height: header.height, position, eventIndex, ledgerTimeMs: header.timeMs, blockHash: block.head.blockHash };
-              for (const statement of projectEvent(event, context)) await tx.run(statement.text, toNeo4jParameters(statement.parameters));
+              for (const statement of projectEvent(event, context)) sent.push(tx.run(statement.text, toNeo4jParameters(statement.parameters)).summary());
               eventCount++;
             }
           }
+          await Promise.all(sent);
           this.faults.hit('projector.after-block-events');
         }
         const checkpoint = writeHeadStatement(last.head);
