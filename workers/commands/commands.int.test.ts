@@ -237,6 +237,23 @@ describe('commands queue', () => {
       }
     }));
 
+  it('holds as many submissions open at once as it runs jobs, beyond the ledger client\'s default socket count', () =>
+    withFixture(async ({ queue, startWorker }) => {
+      // Each job's submission waits at the node for its receipt; a worker limited to fewer sockets than
+      // jobs would queue the rest in the process and cap the write path at sockets per block interval.
+      const heldNode = await startStandInNode(() => 'hang');
+      const jobCount = 24;
+      try {
+        const worker = await startWorker({ ledgerUrls: [heldNode.url], concurrency: jobCount, requestTimeoutMs: 60_000 });
+        for (let index = 0; index < jobCount; index++) await enqueueTransaction(queue, note().signed);
+        await waitFor(() => heldNode.requests.filter((request) => request.method === 'POST').length === jobCount, 20_000);
+        expect(heldNode.connectionCount).toBeGreaterThanOrEqual(jobCount);
+        await worker.closeAbruptly();
+      } finally {
+        await heldNode.close();
+      }
+    }));
+
   it('completes a job for a transaction already on the ledger with the first receipt', () =>
     withFixture(async ({ queue, queueEvents, startWorker }) => {
       const { txId, signed } = note();
