@@ -10,11 +10,12 @@ import type { Identity } from '@twinledger/gateway';
 import type { JsonValue } from '@twinledger/ledger-core/chain';
 import { accessIndexKey, accessGrantKey, canAccess, deviceKey, type StateView } from '@twinledger/ledger-core/contracts';
 import DataLoader from 'dataloader';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import type { Driver } from 'neo4j-driver';
 import { badUserInput, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
 import { decodeCursor, pageOf, pageSize, type Page } from '../shared/pagination.js';
 import { bigIntScalar, dateTimeScalar, didScalar, hexScalar, jsonScalar } from '../shared/scalars.js';
+import { selectsOnly } from '../shared/selection.js';
 import type { SubgraphContext } from '../shared/server.js';
 import { requirePrivateRead } from '../shared/visibility.js';
 import {
@@ -69,9 +70,17 @@ interface PageArgs {
   readonly after?: string | null;
 }
 
-/** An organisation the graph only names (a member from genesis that no block has changed yet). */
-async function organizationOrReference(context: IdentityContext, id: string): Promise<OrganizationRow> {
-  return (await context.organizations.load(id)) ?? { id, name: null, did: null, status: null, txId: '', height: 0 };
+const organizationKeyFields: ReadonlySet<string> = new Set(['id']);
+
+/**
+ * The organisation `id`, read from the graph unless the selection asks for nothing but its id (as a
+ * mutation answering `owner { id }` does): then the reference answers without a second query. Also the
+ * answer for an organisation the graph only names (a member from genesis that no block has changed yet).
+ */
+async function organizationOrReference(context: IdentityContext, id: string, info: Pick<GraphQLResolveInfo, 'fieldNodes'>): Promise<OrganizationRow> {
+  const reference: OrganizationRow = { id, name: null, did: null, status: null, txId: '', height: 0 };
+  if (selectsOnly(info.fieldNodes, organizationKeyFields)) return reference;
+  return (await context.organizations.load(id)) ?? reference;
 }
 
 async function devicesConnection(context: IdentityContext, owner: string | null, args: PageArgs): Promise<Page<DeviceRow>> {
@@ -163,7 +172,7 @@ const resolvers = {
   Device: {
     __resolveReference: (reference: { did: string }, context: IdentityContext) => context.devices.load(reference.did),
     publicKey: (device: DeviceRow) => device.did,
-    owner: (device: DeviceRow, _: unknown, context: IdentityContext) => organizationOrReference(context, device.owner),
+    owner: (device: DeviceRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, device.owner, info),
     registeredAt: (device: DeviceRow) => device.registeredAtMs,
     ownershipHistory: (device: DeviceRow, _: unknown, context: IdentityContext) => context.histories.load(device.did),
     openTransferOffer: async (device: DeviceRow, _: unknown, context: IdentityContext): Promise<TransferOfferRow | null> => {
@@ -179,20 +188,20 @@ const resolvers = {
     },
   },
   Ownership: {
-    owner: (entry: OwnershipRow, _: unknown, context: IdentityContext) => organizationOrReference(context, entry.owner),
+    owner: (entry: OwnershipRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, entry.owner, info),
     since: (entry: OwnershipRow) => entry.sinceMs,
     until: (entry: OwnershipRow) => entry.untilMs,
   },
   TransferOffer: {
-    from: (offer: TransferOfferRow, _: unknown, context: IdentityContext) => organizationOrReference(context, offer.from),
-    to: (offer: TransferOfferRow, _: unknown, context: IdentityContext) => organizationOrReference(context, offer.to),
+    from: (offer: TransferOfferRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, offer.from, info),
+    to: (offer: TransferOfferRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, offer.to, info),
     expiresAt: (offer: TransferOfferRow) => offer.expiresAtMs,
     status: (offer: TransferOfferRow) => offer.status.toUpperCase(),
   },
   Grant: {
     txId: (grant: GrantRow) => grant.grantTxId,
     height: (grant: GrantRow) => grant.createdHeight,
-    grantor: (grant: GrantRow, _: unknown, context: IdentityContext) => organizationOrReference(context, grant.owner),
+    grantor: (grant: GrantRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, grant.owner, info),
     granteeKind: (grant: GrantRow) => grant.granteeKind.toUpperCase(),
     expiresAt: (grant: GrantRow) => grant.expiresAtMs,
     revoked: (grant: GrantRow) => grant.revokeTxId !== null,
@@ -201,7 +210,7 @@ const resolvers = {
   Revocation: {
     txId: (grant: GrantRow) => grant.revokeTxId,
     height: (grant: GrantRow) => grant.revokeHeight,
-    revokedBy: (grant: GrantRow, _: unknown, context: IdentityContext) => organizationOrReference(context, grant.revokedBy ?? grant.owner),
+    revokedBy: (grant: GrantRow, _: unknown, context: IdentityContext, info: GraphQLResolveInfo) => organizationOrReference(context, grant.revokedBy ?? grant.owner, info),
   },
   AccessEvent: {
     at: (event: AccessEventRow) => event.atMs,
