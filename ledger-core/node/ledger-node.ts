@@ -99,7 +99,6 @@ export class LedgerNode {
   readonly metrics: NodeMetrics;
   readonly consortium: LoadedConsortium;
   readonly registry: ContractRegistry;
-  readonly verifier: RememberingVerifier;
   private readonly keys: OrderingKeys;
   private readonly etcd: Etcd3;
   private readonly collector: QuorumCollector;
@@ -128,6 +127,8 @@ export class LedgerNode {
     private readonly lock: DataFolderLock,
     consortium: LoadedConsortium,
     private readonly memberKeys: MemberKeys,
+    /** The verifier the chain executes with too, so a signature checked at submit is not checked again in the block. */
+    readonly verifier: RememberingVerifier,
   ) {
     this.name = options.name;
     this.consortium = consortium;
@@ -135,7 +136,6 @@ export class LedgerNode {
     this.limits = options.limits ?? orderingLimitsDefault;
     this.metrics = new NodeMetrics(options.name, options.defaultMetrics ?? false);
     this.registry = createStandardRegistry();
-    this.verifier = createRememberingVerifier(createSodiumVerifier(), verifierEntriesMax);
     this.keys = orderingKeys(orderingPrefix(consortium.genesis.origin));
     this.etcd = new Etcd3({ hosts: [...options.etcdEndpoints] });
     this.collector = new QuorumCollector({ consortium: consortium.consortium, verifier: this.verifier, heightsAheadMax: heightsBufferedMax });
@@ -154,20 +154,21 @@ export class LedgerNode {
     const consortium = loadConsortium(options.consortiumDir);
     const memberKeys = loadMemberKeys(consortium, options.name);
     const lock = lockDataFolder(options.dataDir);
+    const verifier = createRememberingVerifier(createSodiumVerifier(), verifierEntriesMax);
     let chain: LocalChain;
     try {
       chain = LocalChain.open({
         dataDir: options.dataDir,
         genesis: consortium.genesis,
         registry: createStandardRegistry(),
-        verifier: createSodiumVerifier(),
+        verifier,
         nodeKey: memberKeys.nodeKey,
       });
     } catch (error) {
       lock.release();
       throw error;
     }
-    const node = new LedgerNode(options, chain, lock, consortium, memberKeys);
+    const node = new LedgerNode(options, chain, lock, consortium, memberKeys, verifier);
     try {
       await node.recover();
       node.start();
