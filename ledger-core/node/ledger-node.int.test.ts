@@ -243,8 +243,9 @@ describe('three ledger nodes', () => {
     expect((await postTransaction(alpha!.url, noteTransaction(alpha!.keys, 'poll', 3, 'poll-3'))).status).toBe(200);
     expect((await second).json).toMatchObject({ qcHeight: top + 1 });
 
-    // Shutdown with a request parked: the node stops at once, not at the request's waitMs.
-    const atShutdown = longPoll(charlie!.url, charlie!.node!.qcHeight, 30_000).catch((error: unknown) => error);
+    // Shutdown with a request parked: the node stops at once, not at the request's waitMs. The height
+    // asked for is far ahead, so a block still being certified at charlie cannot answer it first.
+    const atShutdown = longPoll(charlie!.url, charlie!.node!.qcHeight + 1_000, 30_000).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 200));
     startedMs = performance.now();
     await testCluster.stop(2);
