@@ -54,7 +54,8 @@ describe('Projector caught up', () => {
     // A fallback sleep of 10 s would allow one long poll in the run; asking again at once allows several.
     const requests = await runCaughtUp(() => ({ status: 200, body: nodeStatus, delayMs: 100 }), { qcWaitMs: 100, pollIntervalMs: 10_000 }, 700);
     const longPolls = requests.filter(isLongPoll);
-    expect(longPolls.length).toBeGreaterThanOrEqual(3);
+    // At least two: a projector that slept its fallback 10 s after the first would have made one.
+    expect(longPolls.length).toBeGreaterThanOrEqual(2);
     expect(Object.fromEntries(longPolls[0]!.query)).toEqual({ qcHeightAbove: '0', waitMs: '100' });
     // Each round still asks every node's plain status first.
     expect(requests.length - longPolls.length).toBeGreaterThanOrEqual(longPolls.length);
@@ -64,9 +65,11 @@ describe('Projector caught up', () => {
     ['a node that answers at once without a new block', { status: 200, body: nodeStatus }],
     ['a refused long poll', { status: 503, body: { error: { code: 'BACKPRESSURE', message: 'too many' } } }],
   ])('sleeps pollIntervalMs after %s instead of spinning', async (_, answer) => {
-    const requests = await runCaughtUp(() => answer, { qcWaitMs: 1_000, pollIntervalMs: 100 }, 550);
+    const requests = await runCaughtUp(() => answer, { qcWaitMs: 1_000, pollIntervalMs: 100 }, 800);
     const longPolls = requests.filter(isLongPoll).length;
-    expect(longPolls).toBeGreaterThanOrEqual(3);
-    expect(longPolls).toBeLessThanOrEqual(7);
+    // About eight at one per 100 ms sleep; bounds loose enough for a busy machine, and a spinning loop
+    // would make hundreds.
+    expect(longPolls).toBeGreaterThanOrEqual(2);
+    expect(longPolls).toBeLessThanOrEqual(12);
   });
 });
