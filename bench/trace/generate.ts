@@ -11,6 +11,10 @@
  * records (what each batch and step consumed), not from the graph, so the graph queries are checked
  * against an independent answer. `networkRelationships` gives the graph's relationships for loading.
  */
+import { seededRandom } from '@twinledger/ledger-core/chain/testing/seeded-random';
+
+/** The generator's random source, kept exported for the benchmarks that sample the same network. */
+export { seededRandom };
 
 export interface NetworkOptions {
   readonly seed: number;
@@ -182,18 +186,6 @@ function checkOptions(options: NetworkOptions): void {
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(options.idPrefix) || options.idPrefix.includes('--')) {
     throw new NetworkOptionsError('idPrefix must be 1 to 31 lowercase letters, digits and single hyphens, starting with a letter or digit');
   }
-}
-
-/** A seeded 32-bit generator (mulberry32): fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Large enough that the network's consumptions never exhaust a lot, so the ledger accepts every one. */

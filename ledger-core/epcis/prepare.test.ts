@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { canonicalize } from '../chain/canonical.js';
 import type { JsonObject, JsonValue } from '../chain/json-value.js';
 import { EpcisEventError, EpcisEventErrorCode } from './errors.js';
+import { seededRandom } from '../chain/testing/seeded-random.js';
 import { capturedEventFacts } from './facts.js';
 import { namespacesOf } from './namespaces.js';
 import { eventHashId, eventPreHash } from './pre-hash.js';
@@ -170,18 +171,6 @@ function shuffle<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-/** A deterministic generator from a seed (mulberry32), so a failing case replays. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `value` with blanks around every string that is not a key. */
 function padded(value: JsonValue, pad: string): JsonValue {
   if (typeof value === 'string') return `${pad}${value}${pad}`;
@@ -197,7 +186,7 @@ describe('hash invariance (properties over the corpus events)', () => {
     fc.assert(
       fc.property(eventIndex, fc.integer(), fc.constantFrom(0, 1, 2, 4, '\t'), (index, seed, indent) => {
         const { event } = allEvents[index] as { event: JsonObject };
-        const text = JSON.stringify(reordered(event, seeded(seed)), null, indent);
+        const text = JSON.stringify(reordered(event, seededRandom(seed)), null, indent);
         expect(eventHashId(JSON.parse(text) as JsonObject)).toBe(eventHashId(event));
       }),
       { numRuns: 300 },

@@ -23,6 +23,7 @@ import addFormats from 'ajv-formats';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { dateTimeMs, eventHashId, namespacesOf, prepareEvent } from '@twinledger/ledger-core/epcis';
 import type { JsonObject, JsonValue } from '@twinledger/ledger-core/chain';
+import { seededRandom } from '@twinledger/ledger-core/chain/testing/seeded-random';
 import { repositoryRoot } from '@twinledger/tools';
 import { startPlatformWithApiKeys, type PlatformWithApiKeys } from '../harness/platform-client.js';
 
@@ -291,18 +292,6 @@ test('another organisation\'s partner sees only its own events; the analyst sees
   expect(analystCapture.status).toBe(403);
   expect(analystCapture.body).toMatchObject({ type: 'epcisException:SecurityException' });
 });
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface ReferenceEvent {
   readonly hashId: string;
