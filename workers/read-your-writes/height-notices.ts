@@ -4,6 +4,7 @@
  * height is projected, so a lost, late or foreign notice costs at most a poll, never a wrong answer.
  * Pure: no I/O and no clock besides the timers a wait sets.
  */
+import { HeightWatch } from '@twinledger/ledger-core/node/height-watch';
 
 /** What a wait for the projection needs from the notices. */
 export interface HeightNoticeSource {
@@ -16,14 +17,10 @@ export interface HeightNoticeSource {
   wait(height: number, waitMs: number, signal?: AbortSignal): Promise<void>;
 }
 
-interface Waiter {
-  readonly height: number;
-  readonly wake: () => void;
-}
-
 export class ProjectedHeightNotices implements HeightNoticeSource {
   private heightNoticed = 0;
-  private readonly waiters = new Set<Waiter>();
+  /** The watch the ledger node parks status long polls on; unbounded here, as every wait is a request already admitted. */
+  private readonly watch = new HeightWatch(Number.POSITIVE_INFINITY);
 
   get height(): number {
     return this.heightNoticed;
@@ -31,32 +28,19 @@ export class ProjectedHeightNotices implements HeightNoticeSource {
 
   /** How many waits are parked; for tests and metrics. */
   get waiting(): number {
-    return this.waiters.size;
+    return this.watch.size;
   }
 
   /** Records a notice and wakes every waiter at or below it. A height that is not a positive integer, or not above the last one, changes nothing. */
   notice(height: number): void {
     if (!Number.isSafeInteger(height) || height <= this.heightNoticed) return;
     this.heightNoticed = height;
-    for (const waiter of [...this.waiters]) if (waiter.height <= height) waiter.wake();
+    this.watch.advance(height);
   }
 
-  wait(height: number, waitMs: number, signal?: AbortSignal): Promise<void> {
-    if (height <= this.heightNoticed || signal?.aborted === true || waitMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        height,
-        wake: () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', waiter.wake);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, waitMs);
-      signal?.addEventListener('abort', waiter.wake, { once: true });
-      this.waiters.add(waiter);
-    });
+  async wait(height: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    // The watch answers heights strictly above the one given; a notice at `height` itself is enough here.
+    await this.watch.wait(height - 1, this.heightNoticed, waitMs, signal);
   }
 }
 
