@@ -27,7 +27,7 @@ import { buildTransaction, type Receipt, type TransactionSigner } from '@twinled
 import { awaitProjection, ProjectionWaitError } from '@twinledger/workers';
 import { GraphQLError } from 'graphql';
 import type { Driver } from 'neo4j-driver';
-import { custodialSigner, submit, type WritePath } from '../shared/commit.js';
+import { custodialSigner, projectionWaitOptions, submit, type WritePath } from '../shared/commit.js';
 import { SubgraphErrorCode } from '../shared/errors.js';
 import { captureTransactionType, planCapture, type PlannedEvent } from './prepare.js';
 import { EpcisProblem, EpcisProblemType, problem } from './problem.js';
@@ -140,7 +140,7 @@ export async function captureDocument(context: CaptureContext, document: unknown
 
 async function waitForProjection(driver: Driver, height: number, write: WritePath, about: string): Promise<void> {
   try {
-    await awaitProjection(driver, height, { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) });
+    await awaitProjection(driver, height, projectionWaitOptions(write));
   } catch (error: unknown) {
     if (!(error instanceof ProjectionWaitError)) throw error;
     throw problem(EpcisProblemType.serviceUnavailable, 503, 'The graph is behind the ledger', `${about}, but ${error.message}`);

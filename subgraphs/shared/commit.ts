@@ -16,6 +16,7 @@ import {
   CustodyErrorCode,
   ProjectionWaitError,
   ProjectionWaitErrorCode,
+  type AwaitProjectionOptions,
   type CustodyKeyStore,
   type HeightNoticeSource,
 } from '@twinledger/workers';
@@ -128,7 +129,7 @@ export async function submit(context: CommitContext, write: WritePath, signed: S
     });
   }
   try {
-    await awaitProjection(context.driver, receipt.height, { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) });
+    await awaitProjection(context.driver, receipt.height, projectionWaitOptions(write));
   } catch (error: unknown) {
     if (!(error instanceof ProjectionWaitError) || error.code !== ProjectionWaitErrorCode.behind) throw error;
     throw subgraphError(SubgraphErrorCode.projectionBehind, `transaction ${receipt.txId} is accepted at height ${receipt.height}, but ${error.message}`, {
@@ -137,6 +138,11 @@ export async function submit(context: CommitContext, write: WritePath, signed: S
     });
   }
   return receipt;
+}
+
+/** How `write` waits for the projection: its time limit, woken by the projector's notices when it listens to them. */
+export function projectionWaitOptions(write: WritePath): AwaitProjectionOptions {
+  return { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) };
 }
 
 /** Signs `{type, payload}` with the caller organisation's custodial key and submits it. */

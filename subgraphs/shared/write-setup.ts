@@ -49,14 +49,10 @@ export async function openWritePath(options: WriteSetupOptions): Promise<OpenedW
   await importMemberKeys(custody, options.consortiumDir);
   const { genesis } = loadConsortium(options.consortiumDir);
   const commands = await connectCommandSubmitter(options.redisUrl);
-  let listener;
-  try {
-    listener = await listenForProjectedHeights(options.redisUrl);
-  } catch (error: unknown) {
+  const projectionListener = await listenForProjectedHeights(options.redisUrl).catch(async (error: unknown) => {
     await commands.close();
     throw error;
-  }
-  const projectionListener = listener;
+  });
   return {
     custody,
     commands,
