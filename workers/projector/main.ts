@@ -1,6 +1,7 @@
 /**
  * The projector process. Applies the migrations, then projects until SIGTERM / SIGINT (the batch in
- * flight finishes or rolls back; exit 0). With `--redis` it announces every committed height there. Prints exactly one line on stdout once it runs:
+ * flight finishes or rolls back; exit 0). With `--redis` it announces every committed height there.
+ * Prints exactly one line on stdout once it runs:
  *   twinledger-projector ready height <checkpoint height>
  * Bad arguments exit 2; a stop on an event it cannot project or a broken invariant exits 1 with one
  * line on stderr.

@@ -251,9 +251,8 @@ export class Projector {
         this.faults.hit('projector.after-checkpoint-lock');
         for (const block of blocks) {
           const { header, entries } = block.record;
-          // The block's statements are sent without waiting for each answer: Neo4j runs a transaction's
-          // statements in the order sent, and one round trip per event, not the work, was what bounded
-          // the projector (≈ 7 ms an event on this machine, ≈ 113 mutations/s for the whole platform).
+          // The block's statements are sent without waiting for each answer, so a block costs one round
+          // trip rather than one per event: Neo4j runs a transaction's statements in the order sent.
           const sent: Array<Promise<unknown>> = [];
           for (let position = 0; position < entries.length; position++) {
             const entry = entries[position];
