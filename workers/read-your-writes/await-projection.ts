@@ -129,7 +129,9 @@ export async function awaitProjectedHeight(read: ProjectedHeightReader, height: 
     }
     const remainingMs = deadlineMs - performance.now();
     if (remainingMs <= 0) break;
-    const pauseMs = Math.min(delayMs, remainingMs);
+    // Whole milliseconds, rounded up: timers run on whole milliseconds, and a fractional remainder
+    // rounded down would end the pause just before the deadline and cost a read, or several.
+    const pauseMs = Math.ceil(Math.min(delayMs, remainingMs));
     await (notices === undefined || noticeClaimedHeight ? pause(pauseMs, signal) : notices.wait(height, pauseMs, signal));
     delayMs = Math.min(delayMs * 2, projectionPollDelayMsMax);
   }
