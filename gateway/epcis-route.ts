@@ -5,10 +5,9 @@
  * proves who asked, bounds the body and the wait, and passes the answer on. Its own refusals are
  * problem JSON too (RFC 9457), so an EPCIS client meets one error format on this route.
  */
-import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity } from './identity.js';
-import { identityHeaderName, signIdentityHeader } from './identity-header.js';
+import { identityHeaderName, type IdentityHeaderSigner } from './identity-header.js';
 import { readBodyWithLimit } from './limits/index.js';
 
 export const epcisPathPrefix = '/epcis';
@@ -28,7 +27,7 @@ const passedResponseHeaders = ['content-type', 'link', 'allow', 'retry-after'] a
 export interface EpcisRouteOptions {
   /** The EPCIS service's base URL (`http://host:port`); request paths are appended as they came. */
   readonly baseUrl: string;
-  readonly signingKey: KeyObject;
+  readonly identityHeaders: IdentityHeaderSigner;
   readonly timeoutMs: number;
 }
 
@@ -63,7 +62,7 @@ export async function forwardEpcis(request: IncomingMessage, response: ServerRes
     }
     body = read.body;
   }
-  const headers: Record<string, string> = { [identityHeaderName]: await signIdentityHeader(identity, options.signingKey, epcisAudience) };
+  const headers: Record<string, string> = { [identityHeaderName]: await options.identityHeaders.headerFor(identity, epcisAudience) };
   const contentType = request.headers['content-type'];
   if (contentType !== undefined) headers['content-type'] = contentType;
   const accept = request.headers['accept'];

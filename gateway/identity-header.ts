@@ -19,14 +19,29 @@ export const identityHeaderAlgorithm = 'EdDSA';
 export const identityHeaderLifetimeSeconds = 60;
 /** Clock difference tolerated between the gateway and a subgraph. */
 export const identityHeaderClockToleranceSeconds = 5;
+/** A header older than this is refused whatever its `exp` says. */
+const identityHeaderMaxAgeSeconds = identityHeaderLifetimeSeconds + identityHeaderClockToleranceSeconds;
 /** A header longer than this is refused before any cryptography. */
 export const identityHeaderBytesMax = 4096;
+/**
+ * The gateway sends the same signed header again while it is younger than this, so a header reaching a
+ * subgraph always has at least half its lifetime left, and one Ed25519 signature serves every request of
+ * that identity to that subgraph for this long instead of one per request.
+ */
+export const identityHeaderReuseSeconds = identityHeaderLifetimeSeconds / 2;
+/** Headers a signer or a verifier remembers; past this the oldest is forgotten and signed or verified again. */
+export const identityHeaderCacheEntriesMax = 1_024;
 
 export type IdentityHeaderRefusalReason = 'missing' | 'too_long' | 'bad_signature' | 'expired' | 'wrong_audience' | 'malformed';
 
-export type IdentityHeaderResult =
-  | { ok: true; identity: Identity }
-  | { ok: false; code: 'UNAUTHENTICATED'; reason: IdentityHeaderRefusalReason; message: string };
+export interface IdentityHeaderRefusal {
+  ok: false;
+  code: 'UNAUTHENTICATED';
+  reason: IdentityHeaderRefusalReason;
+  message: string;
+}
+
+export type IdentityHeaderResult = { ok: true; identity: Identity } | IdentityHeaderRefusal;
 
 /** Reads an Ed25519 private key (PKCS#8 PEM). Requires: the PEM holds an Ed25519 key. */
 export function identitySigningKeyFromPem(pem: string): KeyObject {
@@ -62,8 +77,87 @@ export async function signIdentityHeader(
     .sign(signingKey);
 }
 
-function refuse(reason: IdentityHeaderRefusalReason, message: string): IdentityHeaderResult {
+/** Inserts into a bounded map, forgetting the oldest insertion when it is full. */
+function remember<Value>(entries: Map<string, Value>, key: string, value: Value): void {
+  entries.delete(key);
+  if (entries.size >= identityHeaderCacheEntriesMax) {
+    const oldest = entries.keys().next();
+    if (oldest.done !== true) entries.delete(oldest.value);
+  }
+  entries.set(key, value);
+}
+
+/**
+ * Signs identity headers for the gateway, sending a header again while it is younger than
+ * `identityHeaderReuseSeconds`. A header carries no request-specific claim (it names an identity and one
+ * subgraph for a bounded time), so a reused header proves exactly what a fresh one would.
+ */
+export class IdentityHeaderSigner {
+  private readonly signed = new Map<string, { header: string; issuedAtSeconds: number }>();
+
+  constructor(private readonly signingKey: KeyObject) {}
+
+  async headerFor(identity: Identity, subgraphName: string, nowSeconds: number = Math.floor(Date.now() / 1000)): Promise<string> {
+    const key = JSON.stringify([identity.organizationId, identity.role, identity.subject, subgraphName]);
+    const cached = this.signed.get(key);
+    // A clock that stepped back makes the cached header's age negative: sign afresh rather than trust it.
+    if (cached !== undefined && nowSeconds >= cached.issuedAtSeconds && nowSeconds - cached.issuedAtSeconds < identityHeaderReuseSeconds) {
+      return cached.header;
+    }
+    const header = await signIdentityHeader(identity, this.signingKey, subgraphName, nowSeconds);
+    remember(this.signed, key, { header, issuedAtSeconds: nowSeconds });
+    return header;
+  }
+}
+
+function refuse(reason: IdentityHeaderRefusalReason, message: string): IdentityHeaderRefusal {
   return { ok: false, code: 'UNAUTHENTICATED', reason, message };
+}
+
+interface VerifiedIdentityHeader {
+  identity: Identity;
+  issuedAtSeconds: number;
+  expiresAtSeconds: number;
+}
+
+type IdentityHeaderCheck = { ok: true; verified: VerifiedIdentityHeader } | IdentityHeaderRefusal;
+
+async function checkIdentityHeader(
+  header: string | string[] | undefined | null,
+  verifyKey: KeyObject,
+  subgraphName: string,
+  nowSeconds: number | undefined,
+): Promise<IdentityHeaderCheck> {
+  if (header === undefined || header === null || header === '') return refuse('missing', 'Missing gateway identity');
+  if (typeof header !== 'string') return refuse('malformed', 'More than one gateway identity');
+  if (header.length > identityHeaderBytesMax) return refuse('too_long', 'Gateway identity too long');
+  try {
+    const { payload } = await jwtVerify(header, verifyKey, {
+      algorithms: [identityHeaderAlgorithm],
+      typ: identityHeaderType,
+      issuer: identityHeaderIssuer,
+      audience: subgraphName,
+      requiredClaims: ['exp', 'iat', 'sub'],
+      clockTolerance: identityHeaderClockToleranceSeconds,
+      maxTokenAge: identityHeaderMaxAgeSeconds,
+      ...(nowSeconds === undefined ? {} : { currentDate: new Date(nowSeconds * 1000) }),
+    });
+    const { org, role, sub, iat, exp } = payload;
+    if (!isIdentityField(org) || !isIdentityRole(role) || !isIdentityField(sub)) {
+      return refuse('malformed', 'Gateway identity lacks organisation, role or subject');
+    }
+    // Required claims, and jose has checked both are numbers.
+    if (iat === undefined || exp === undefined) throw new Error('invariant: verified identity header without iat or exp');
+    return { ok: true, verified: { identity: { organizationId: org, role, subject: sub }, issuedAtSeconds: iat, expiresAtSeconds: exp } };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return refuse('expired', 'Gateway identity expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') {
+      return refuse('wrong_audience', 'Gateway identity is for another subgraph');
+    }
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) return refuse('bad_signature', 'Gateway identity signature invalid');
+    if (error instanceof joseErrors.JOSEError) return refuse('malformed', 'Gateway identity invalid');
+    throw error;
+  }
 }
 
 /**
@@ -77,32 +171,45 @@ export async function verifyIdentityHeader(
   subgraphName: string,
   nowSeconds?: number,
 ): Promise<IdentityHeaderResult> {
-  if (header === undefined || header === null || header === '') return refuse('missing', 'Missing gateway identity');
-  if (typeof header !== 'string') return refuse('malformed', 'More than one gateway identity');
-  if (header.length > identityHeaderBytesMax) return refuse('too_long', 'Gateway identity too long');
-  try {
-    const { payload } = await jwtVerify(header, verifyKey, {
-      algorithms: [identityHeaderAlgorithm],
-      typ: identityHeaderType,
-      issuer: identityHeaderIssuer,
-      audience: subgraphName,
-      requiredClaims: ['exp', 'iat', 'sub'],
-      clockTolerance: identityHeaderClockToleranceSeconds,
-      maxTokenAge: identityHeaderLifetimeSeconds + identityHeaderClockToleranceSeconds,
-      ...(nowSeconds === undefined ? {} : { currentDate: new Date(nowSeconds * 1000) }),
-    });
-    const { org, role, sub } = payload;
-    if (!isIdentityField(org) || !isIdentityRole(role) || !isIdentityField(sub)) {
-      return refuse('malformed', 'Gateway identity lacks organisation, role or subject');
+  const checked = await checkIdentityHeader(header, verifyKey, subgraphName, nowSeconds);
+  return checked.ok ? { ok: true, identity: checked.verified.identity } : checked;
+}
+
+/** The time checks `jwtVerify` makes, for a header whose signature and claims were verified before. */
+function isWithinLifetime(verified: VerifiedIdentityHeader, nowSeconds: number): boolean {
+  const ageSeconds = nowSeconds - verified.issuedAtSeconds;
+  return (
+    verified.expiresAtSeconds > nowSeconds - identityHeaderClockToleranceSeconds &&
+    ageSeconds - identityHeaderClockToleranceSeconds <= identityHeaderMaxAgeSeconds &&
+    ageSeconds >= -identityHeaderClockToleranceSeconds
+  );
+}
+
+/**
+ * Verifies identity headers for one subgraph, remembering the ones that verified: the gateway sends
+ * the same header for up to `identityHeaderReuseSeconds`, and a remembered header is accepted only while
+ * the time checks of a full verification would still pass it. Refusals are not remembered, so they cost
+ * a full verification each and cannot push verified headers out.
+ */
+export class IdentityHeaderVerifier {
+  private readonly verified = new Map<string, VerifiedIdentityHeader>();
+
+  constructor(
+    private readonly verifyKey: KeyObject,
+    private readonly subgraphName: string,
+  ) {}
+
+  async verify(header: string | string[] | undefined | null, nowSeconds?: number): Promise<IdentityHeaderResult> {
+    if (typeof header === 'string') {
+      const remembered = this.verified.get(header);
+      if (remembered !== undefined) {
+        if (isWithinLifetime(remembered, nowSeconds ?? Math.floor(Date.now() / 1000))) return { ok: true, identity: remembered.identity };
+        this.verified.delete(header);
+      }
     }
-    return { ok: true, identity: { organizationId: org, role, subject: sub } };
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) return refuse('expired', 'Gateway identity expired');
-    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') {
-      return refuse('wrong_audience', 'Gateway identity is for another subgraph');
-    }
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) return refuse('bad_signature', 'Gateway identity signature invalid');
-    if (error instanceof joseErrors.JOSEError) return refuse('malformed', 'Gateway identity invalid');
-    throw error;
+    const checked = await checkIdentityHeader(header, this.verifyKey, this.subgraphName, nowSeconds);
+    if (!checked.ok) return checked;
+    if (typeof header === 'string') remember(this.verified, header, checked.verified);
+    return { ok: true, identity: checked.verified.identity };
   }
 }

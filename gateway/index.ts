@@ -9,6 +9,8 @@ export {
   identityVerifyKeyFromPem,
   signIdentityHeader,
   verifyIdentityHeader,
+  IdentityHeaderSigner,
+  IdentityHeaderVerifier,
   type IdentityHeaderResult,
   type IdentityHeaderRefusalReason,
 } from './identity-header.js';

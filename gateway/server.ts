@@ -16,7 +16,7 @@ import { errorBody, formatGatewayError } from './errors.js';
 import { graphiqlAsset, graphiqlAssetsPath, type GraphiqlAsset, graphiqlContentSecurityPolicy, graphiqlPage, graphiqlPagePath } from './graphiql.js';
 import { checkSubgraphs, type GatewayHealth } from './health.js';
 import type { Identity } from './identity.js';
-import { identityHeaderName, signIdentityHeader } from './identity-header.js';
+import { IdentityHeaderSigner, identityHeaderName } from './identity-header.js';
 import {
   checkTokenLimit,
   isLimitCode,
@@ -93,12 +93,12 @@ function isGatewayContext(context: unknown): context is GatewayContext {
   return typeof context === 'object' && context !== null && 'identity' in context && 'record' in context;
 }
 
-/** Sends each subgraph request with a fresh identity header for that subgraph, bounded in time. */
+/** Sends each subgraph request with an identity header for that subgraph, bounded in time. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly subgraphName: string,
     url: string,
-    private readonly signingKey: KeyObject,
+    private readonly identityHeaders: IdentityHeaderSigner,
     timeoutMs: number,
   ) {
     super({
@@ -112,7 +112,7 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (headers === undefined) throw new Error('invariant: subgraph request has no HTTP headers');
     // Only incoming operations carry an identity; with a static supergraph nothing else is sent.
     if (!isGatewayContext(options.context)) return;
-    headers.set(identityHeaderName, await signIdentityHeader(options.context.identity, this.signingKey, this.subgraphName));
+    headers.set(identityHeaderName, await this.identityHeaders.headerFor(options.context.identity, this.subgraphName));
   }
 }
 
@@ -189,13 +189,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const development = mode === 'development';
   const subgraphTimeoutMs = options.subgraphRequestTimeoutMs ?? subgraphRequestTimeoutMsDefault;
   const metrics = createGatewayMetrics();
+  const identityHeaders = new IdentityHeaderSigner(options.identitySigningKey);
 
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService({ name }) {
       const url = options.subgraphUrls[name];
       if (url === undefined) throw new Error(`no URL given for subgraph "${name}"`);
-      return new IdentityDataSource(name, url, options.identitySigningKey, subgraphTimeoutMs);
+      return new IdentityDataSource(name, url, identityHeaders, subgraphTimeoutMs);
     },
   });
 
@@ -282,7 +283,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       metrics.authFailure(auth.reason);
       return refuseEpcisUnauthenticated(response, auth.reason === 'missing_credentials' ? 'Authentication required: send an API key or a bearer token' : 'Invalid credentials');
     }
-    return forwardEpcis(request, response, url, auth.identity, { baseUrl: epcisUrl, signingKey: options.identitySigningKey, timeoutMs: epcisForwardTimeoutMs });
+    return forwardEpcis(request, response, url, auth.identity, { baseUrl: epcisUrl, identityHeaders, timeoutMs: epcisForwardTimeoutMs });
   }
 
   let healthProbe: { startedMs: number; result: Promise<GatewayHealth> } | null = null;

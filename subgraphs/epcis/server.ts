@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import { identityHeaderName, verifyIdentityHeader, type Identity } from '@twinledger/gateway';
+import { IdentityHeaderVerifier, identityHeaderName, type Identity } from '@twinledger/gateway';
 import type { Driver } from 'neo4j-driver';
 import type { WritePath } from '../shared/commit.js';
 import { readRequestBody } from '../shared/request-body.js';
@@ -61,9 +61,10 @@ async function parseCaptureBody(request: http.IncomingMessage): Promise<unknown>
 
 export async function startEpcisServer(options: EpcisServerOptions): Promise<RunningEpcisServer> {
   const check = options.check ?? compileEpcisSchema();
+  const identityHeaders = new IdentityHeaderVerifier(options.identityVerifyKey, epcisServiceName);
 
   async function authenticate(request: http.IncomingMessage): Promise<Identity> {
-    const verified = await verifyIdentityHeader(request.headers[identityHeaderName], options.identityVerifyKey, epcisServiceName);
+    const verified = await identityHeaders.verify(request.headers[identityHeaderName]);
     if (!verified.ok) throw problem(EpcisProblemType.security, 401, 'Unauthenticated', verified.message);
     return verified.identity;
   }

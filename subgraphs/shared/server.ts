@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
-import { verifyIdentityHeader, identityHeaderName, type Identity } from '@twinledger/gateway';
+import { IdentityHeaderVerifier, identityHeaderName, type Identity } from '@twinledger/gateway';
 import type { GraphQLSchema } from 'graphql';
 import { subgraphError, SubgraphErrorCode } from './errors.js';
 import { readRequestBody } from './request-body.js';
@@ -46,6 +46,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(opti
     introspection: false,
   });
   await apollo.start();
+  const identityHeaders = new IdentityHeaderVerifier(options.identityVerifyKey, options.name);
   const server = http.createServer((request, response) => {
     void handle(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
@@ -84,7 +85,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(opti
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsedBody },
       context: async () => {
-        const verified = await verifyIdentityHeader(request.headers[identityHeaderName], options.identityVerifyKey, options.name);
+        const verified = await identityHeaders.verify(request.headers[identityHeaderName]);
         if (!verified.ok) throw subgraphError(SubgraphErrorCode.unauthenticated, verified.message, { reason: verified.reason });
         return options.contextFor(verified.identity);
       },
