@@ -8,6 +8,7 @@
  * Also: every mangling of a key text is refused, as the reference test requires.
  */
 import { base64 } from '@scure/base';
+import { createNodeCryptoSigner } from './ed25519-node.js';
 import {
   formatSignerKey,
   formatVerifierKey,
@@ -91,6 +92,16 @@ describe('signing', () => {
 
   it('reproduces the published signed note', () => {
     expect(signNote(text, [signer])).toBe(`${text}\n${peterLine}`);
+  });
+
+  it('reproduces it with a key parsed to sign with node:crypto', () => {
+    let madeFor: Uint8Array | undefined;
+    const nodeSigner = parseSignerKey(peterSignerText, (privateKey) => {
+      madeFor = privateKey;
+      return createNodeCryptoSigner(privateKey);
+    });
+    expect(madeFor).toHaveLength(32);
+    expect(signNote(text, [nodeSigner])).toBe(`${text}\n${peterLine}`);
   });
 
   it('replaces an earlier signature by the same key', () => {

@@ -112,15 +112,18 @@ export function formatSignerKey(keyName: string, privateKey: Uint8Array): string
   return `PRIVATE+KEY+${keyName}+${hexKeyId(key.keyId)}+${base64.encode(concat(Uint8Array.of(ed25519SignatureType), privateKey))}`;
 }
 
-/** Parses signer key text, checking the key ID against the derived public key. Throws `SignedNoteError`. */
-export function parseSignerKey(text: string): NoteSignerKey {
+/**
+ * Parses signer key text, checking the key ID against the derived public key. Throws `SignedNoteError`.
+ * `makeSigner` lets a Node process sign with node:crypto; the portable signer is the default.
+ */
+export function parseSignerKey(text: string, makeSigner: (privateKey: Uint8Array) => Ed25519Signer = createPortableSigner): NoteSignerKey {
   const parts = splitKeyText(text, 5);
   if (parts === undefined || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') {
     throw new SignedNoteError('NOTE_KEY_MALFORMED', 'a signer key is PRIVATE+KEY+<name>+<key id>+<key>');
   }
   const [, , keyName = '', idText = '', keyText = ''] = parts;
   const privateKey = decodeTypedKey(keyText, 'signer');
-  const signer = createPortableSigner(privateKey);
+  const signer = makeSigner(privateKey);
   checkedKey(keyName, idText, signer.publicKey);
   return noteSignerKey(keyName, signer);
 }

@@ -17,6 +17,7 @@ import { base64 } from '@scure/base';
 import { formatConsortiumFile, parseConsortiumFile } from '../chain/consortium-file.js';
 import { didKeyFromPublicKey } from '../chain/did-key.js';
 import { generatePrivateKey, publicKeyFromPrivateKey } from '../chain/ed25519.js';
+import { createNodeCryptoSigner } from '../chain/ed25519-node.js';
 import type { Consortium } from '../chain/quorum.js';
 import { formatSignerKey, parseSignerKey, type NoteSignerKey } from '../chain/signed-note.js';
 import { consortiumOf, parseGenesis, type Genesis } from '../contracts/genesis.js';
@@ -173,9 +174,10 @@ export function loadMemberKeys(loaded: LoadedConsortium, name: string): MemberKe
   return { nodeKey, organizationKey, organizationDid };
 }
 
+/** A node signs a checkpoint per block with these keys, so they sign with node:crypto. */
 function readSignerKey(file: string): NoteSignerKey {
   try {
-    return parseSignerKey(readBounded(file, keyFileBytesMax).trim());
+    return parseSignerKey(readBounded(file, keyFileBytesMax).trim(), createNodeCryptoSigner);
   } catch (error: unknown) {
     if (error instanceof ConsortiumSetupError) throw error;
     throw new ConsortiumSetupError('CONSORTIUM_UNREADABLE', `${file}: ${error instanceof Error ? error.message : String(error)}`);
