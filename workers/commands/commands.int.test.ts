@@ -8,18 +8,22 @@
  *    dead-letter queue with its reason and the transaction; the resolver gets COMMAND_FAILED;
  *  - a worker that dies mid-job (its node never answers, then it stops without a word) leaves the job
  *    to another worker, which finishes it once the lock expires (stalled-job recovery);
- *  - a job for a transaction already on the ledger completes with the first receipt.
+ *  - a job for a transaction already on the ledger completes with the first receipt;
+ *  - outcomes come as notices on the transaction's own channel; a lost notice is covered by reading
+ *    the job, a foreign one on the channel is ignored, and every watch is released.
  */
 import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import { buildTransaction, LedgerClient, startStandInNode, type Receipt, type TransactionSigner } from '@twinledger/ledger-core/client';
 import { loadConsortium, loadMemberKeys } from '@twinledger/ledger-core/node/bootstrap';
-import { QueueEvents } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { transactionSigner } from '@twinledger/ledger-core/client';
 import {
+  announceCommandOutcome,
   CommandError,
   CommandErrorCode,
+  CommandOutcomeListener,
   commandsQueue,
   commandsQueueName,
   deadCommandsQueue,
@@ -27,6 +31,7 @@ import {
   redisConnection,
   startCommandWorker,
   submitAndAwait,
+  type CommandJobData,
   type CommandsQueue,
   type CommandWorker,
   type CommandWorkerEvent,
@@ -44,7 +49,7 @@ let client: LedgerClient;
 interface Fixture {
   readonly prefix: string;
   readonly queue: CommandsQueue;
-  readonly queueEvents: QueueEvents;
+  readonly outcomes: CommandOutcomeListener;
   readonly events: CommandWorkerEvent[];
   startWorker(options?: Partial<CommandWorkerOptions>): Promise<CommandWorker>;
   close(): Promise<void>;
@@ -59,14 +64,13 @@ async function fixture(): Promise<Fixture> {
     return connection;
   };
   const queue = commandsQueue({ connection: connect('producer'), prefix });
-  const queueEvents = new QueueEvents(commandsQueueName, { connection: connect('worker'), prefix });
-  await queueEvents.waitUntilReady();
+  const outcomes = await CommandOutcomeListener.connect(redisUrl, prefix);
   const workers: CommandWorker[] = [];
   const events: CommandWorkerEvent[] = [];
   return {
     prefix,
     queue,
-    queueEvents,
+    outcomes,
     events,
     async startWorker(options = {}) {
       const worker = await startCommandWorker({ connection: connect('worker'), prefix, ledgerUrls, concurrency: 4, onEvent: (event) => events.push(event), ...options });
@@ -75,7 +79,7 @@ async function fixture(): Promise<Fixture> {
     },
     async close() {
       for (const worker of workers) await worker.close();
-      await queueEvents.close();
+      await outcomes.close();
       await queue.close();
       for (const connection of connections) connection.disconnect();
     },
@@ -114,6 +118,29 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   }
 }
 
+async function waitForJob(queue: CommandsQueue, txId: string): Promise<void> {
+  const deadlineMs = Date.now() + 10_000;
+  while ((await queue.getJob(txId)) === undefined) {
+    if (Date.now() > deadlineMs) throw new Error(`job ${txId} was not added within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Takes the next job with BullMQ's manual processing and completes it with `receipt`, announcing nothing. */
+async function completeByHand(prefix: string, txId: string, receipt: Receipt): Promise<void> {
+  const connection = redisConnection(redisUrl, 'worker');
+  const manual = new Worker<CommandJobData, Receipt>(commandsQueueName, null, { connection, prefix, autorun: false });
+  try {
+    const token = crypto.randomUUID();
+    const job = await manual.getNextJob(token);
+    if (job === undefined || job.id !== txId) throw new Error(`expected job ${txId}, got ${String(job?.id)}`);
+    await job.moveToCompleted(receipt, token, false);
+  } finally {
+    await manual.close();
+    connection.disconnect();
+  }
+}
+
 function withoutDuplicate(receipt: Receipt): Omit<Receipt, 'duplicate'> {
   const { duplicate: _duplicate, ...rest } = receipt;
   return rest;
@@ -135,7 +162,7 @@ afterAll(() => {
 
 describe('commands queue', () => {
   it('makes one job of a transaction enqueued twice, lands it once, and brings its receipt back through submitAndAwait', () =>
-    withFixture(async ({ queue, queueEvents, startWorker, events }) => {
+    withFixture(async ({ queue, outcomes, startWorker, events }) => {
       const { txId, signed } = note();
       const first = await enqueueTransaction(queue, signed);
       const second = await enqueueTransaction(queue, signed);
@@ -143,11 +170,11 @@ describe('commands queue', () => {
       expect(second.job.id).toBe(txId);
       expect(await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized')).toBe(1);
       await startWorker();
-      const receipt = await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 60_000 });
+      const receipt = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000 });
       expect(receipt).toMatchObject({ txId, status: 'accepted' });
       expect(receipt.duplicate).toBeUndefined();
       // A third request after completion joins the finished job: same receipt, no new job, no new attempt.
-      expect(await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 10_000 })).toEqual(receipt);
+      expect(await submitAndAwait(queue, outcomes, signed, { timeoutMs: 10_000 })).toEqual(receipt);
       expect(await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized')).toBe(1);
       expect(events.filter((event) => event.kind === 'attempt')).toHaveLength(1);
       // On the ledger once: asking again is answered as a duplicate with the same block.
@@ -156,21 +183,21 @@ describe('commands queue', () => {
     }));
 
   it('answers a contract rejection with the rejected receipt as the job result', () =>
-    withFixture(async ({ queue, queueEvents, startWorker }) => {
+    withFixture(async ({ queue, outcomes, startWorker }) => {
       await startWorker();
       const { txId, signed } = note(7);
-      const receipt = await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 60_000 });
+      const receipt = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000 });
       expect(receipt).toMatchObject({ txId, status: 'rejected' });
       expect(receipt.status === 'rejected' && receipt.code.length > 0).toBe(true);
       expect(await (await queue.getJob(txId))?.getState()).toBe('completed');
     }));
 
   it('retries an unreachable ledger with exponential backoff and dead-letters the job with its reason', () =>
-    withFixture(async ({ queue, queueEvents, startWorker, events, prefix }) => {
+    withFixture(async ({ queue, outcomes, startWorker, events, prefix }) => {
       await startWorker({ ledgerUrls: [`http://127.0.0.1:${await closedPort()}`], requestTimeoutMs: 2_000 });
       const { txId, signed } = note();
       const backoffMs = 200;
-      const failure = await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 30_000, enqueue: { jobAttemptsMax: 3, backoffMs } }).then(
+      const failure = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 30_000, enqueue: { jobAttemptsMax: 3, backoffMs } }).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -199,12 +226,12 @@ describe('commands queue', () => {
     }));
 
   it('dead-letters a 4xx at once without retrying', () =>
-    withFixture(async ({ queue, queueEvents, startWorker, events }) => {
+    withFixture(async ({ queue, outcomes, startWorker, events }) => {
       const node = await startStandInNode(() => ({ status: 400, body: { error: { code: 'BAD_SIGNATURE', message: 'signature does not verify' } } }));
       try {
         await startWorker({ ledgerUrls: [node.url] });
         const { signed } = note();
-        await expect(submitAndAwait(queue, queueEvents, signed, { timeoutMs: 30_000, enqueue: { jobAttemptsMax: 5, backoffMs: 50 } })).rejects.toMatchObject({
+        await expect(submitAndAwait(queue, outcomes, signed, { timeoutMs: 30_000, enqueue: { jobAttemptsMax: 5, backoffMs: 50 } })).rejects.toMatchObject({
           code: CommandErrorCode.failed,
           reasonCode: 'BAD_SIGNATURE',
         });
@@ -215,13 +242,13 @@ describe('commands queue', () => {
     }));
 
   it('finishes the job of a worker that died mid-job on another worker once its lock expires', () =>
-    withFixture(async ({ queue, queueEvents, startWorker, events }) => {
+    withFixture(async ({ queue, outcomes, startWorker, events }) => {
       const silentNode = await startStandInNode(() => 'hang');
       try {
         const lockDurationMs = 1_000;
         const dying = await startWorker({ ledgerUrls: [silentNode.url], lockDurationMs, stalledIntervalMs: 500, requestTimeoutMs: 60_000 });
         const { txId, signed } = note();
-        const waiting = submitAndAwait(queue, queueEvents, signed, { timeoutMs: 60_000 });
+        const waiting = submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000 });
         waiting.catch(() => undefined);
         await waitFor(() => silentNode.requests.length > 0, 10_000);
         await dying.closeAbruptly();
@@ -255,14 +282,73 @@ describe('commands queue', () => {
     }));
 
   it('completes a job for a transaction already on the ledger with the first receipt', () =>
-    withFixture(async ({ queue, queueEvents, startWorker }) => {
+    withFixture(async ({ queue, outcomes, startWorker }) => {
       const { txId, signed } = note();
       const first = await client.submit(signed, { waitMs: 60_000 });
       if (first.status === 'pending') throw new Error('still pending');
       await startWorker();
-      const receipt = await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 60_000 });
+      const receipt = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000 });
       expect(receipt.duplicate).toBe(true);
       expect(withoutDuplicate(receipt)).toEqual(withoutDuplicate(first));
       expect(receipt.txId).toBe(txId);
     }));
+
+  it('answers from the notice on the transaction\'s channel, which nobody else receives, and releases the watch', () =>
+    withFixture(async ({ queue, outcomes, startWorker, prefix }) => {
+      await startWorker();
+      const bystander = await CommandOutcomeListener.connect(redisUrl, prefix);
+      try {
+        const unrelated = await bystander.watch(note().txId);
+        const { txId, signed } = note();
+        const receipt = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000, outcomeReadIntervalMs: 60_000 });
+        expect(receipt).toMatchObject({ txId, status: 'accepted' });
+        // With reads 60 s apart, only the notice can have answered within the test's time.
+        expect(outcomes.watchedChannelCount).toBe(0);
+        const heard = await Promise.race([unrelated.outcome.then(() => 'heard'), new Promise((resolve) => setTimeout(() => resolve('silent'), 300))]);
+        expect(heard).toBe('silent');
+        unrelated.cancel();
+        expect(bystander.watchedChannelCount).toBe(0);
+      } finally {
+        await bystander.close();
+      }
+    }));
+
+  it('reads the job when the notice is lost, and ignores a foreign message on the channel', () =>
+    withFixture(async ({ queue, outcomes, prefix }) => {
+      // No worker runs: the test finishes the job itself, as a worker that died before announcing would leave it.
+      const { txId, signed } = note();
+      const answer = await client.submit(signed, { waitMs: 60_000 });
+      if (answer.status === 'pending') throw new Error('still pending');
+      const finishedReceipt: Receipt = answer;
+      const waiting = submitAndAwait(queue, outcomes, signed, { timeoutMs: 30_000, outcomeReadIntervalMs: 200 });
+      waiting.catch(() => undefined);
+      await waitForJob(queue, txId);
+      const publisher = redisConnection(redisUrl, 'worker');
+      try {
+        await publisher.publish(`twinledger:command-outcome:${prefix}:${txId}`, '{"completed":{"txId":"forged"},"extra":1}');
+        await publisher.publish(`twinledger:command-outcome:${prefix}:${txId}`, 'not json');
+        await completeByHand(prefix, txId, finishedReceipt);
+      } finally {
+        publisher.disconnect();
+      }
+      const startedMs = Date.now();
+      expect(await waiting).toEqual(finishedReceipt);
+      expect(Date.now() - startedMs).toBeLessThan(5_000);
+      expect(outcomes.watchedChannelCount).toBe(0);
+    }));
+
+  it('takes a failure notice as the final failure with its reason', () =>
+    withFixture(async ({ queue, outcomes, prefix }) => {
+      const { txId, signed } = note();
+      const waiting = submitAndAwait(queue, outcomes, signed, { timeoutMs: 30_000, outcomeReadIntervalMs: 60_000 });
+      await waitForJob(queue, txId);
+      const publisher = redisConnection(redisUrl, 'worker');
+      try {
+        await announceCommandOutcome(publisher, prefix, txId, { kind: 'failed', reason: 'BAD_SIGNATURE: signature does not verify' });
+      } finally {
+        publisher.disconnect();
+      }
+      await expect(waiting).rejects.toMatchObject({ code: CommandErrorCode.failed, reasonCode: 'BAD_SIGNATURE', txId });
+    }));
 });
+

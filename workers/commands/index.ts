@@ -4,4 +4,5 @@ export * from './classify.js';
 export * from './queue.js';
 export * from './worker.js';
 export * from './submit-and-await.js';
+export * from './outcome-notices.js';
 export * from './args.js';

@@ -90,7 +90,7 @@ export function commandJobOptions(txId: string, options: EnqueueOptions = {}): J
 }
 
 /**
- * An ioredis client for BullMQ. Workers and QueueEvents block on Redis and must retry a command for
+ * An ioredis client for BullMQ. Workers and subscribers block on Redis and must retry a command for
  * as long as the connection takes to come back (`maxRetriesPerRequest: null`, as BullMQ requires);
  * a producer (a resolver's Queue) fails fast instead, so a request does not hang on a Redis outage.
  * Requires a `redis://` or `rediss://` URL. The caller closes it with `quit()` after the BullMQ
@@ -130,7 +130,7 @@ export async function enqueueTransaction(queue: CommandsQueue, signed: SignedTra
 
 /** The receipt a finished job returned, checked to be a receipt of `txId`; throws AnswerShapeError otherwise. */
 export function receiptFromJobResult(value: unknown, txId: string): Receipt {
-  // A return value arrives parsed from QueueEvents, and as JSON text from some older paths.
+  // A return value arrives parsed from a notice or a job read, and as JSON text from some older paths.
   return checkReceipt(typeof value === 'string' ? JSON.parse(value) : value, txId);
 }
 

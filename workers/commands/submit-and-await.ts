@@ -4,17 +4,22 @@
  * outcome unknown, not failed: the job goes on, and calling again with the same signed transaction
  * joins it (or reads its outcome, while the finished job is kept).
  */
-import type { SignedTransaction } from '@twinledger/ledger-core/chain';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/chain';
 import type { Receipt } from '@twinledger/ledger-core/client';
-import type { QueueEvents } from 'bullmq';
 import { reasonFromText } from './classify.js';
 import { CommandError, CommandErrorCode } from './errors.js';
+import { finishedOutcome, type CommandOutcome, type CommandOutcomeListener } from './outcome-notices.js';
 import { enqueueTransaction, receiptFromJobResult, type CommandsQueue, type EnqueueOptions } from './queue.js';
 
 /** Longest wait a resolver may ask for, in milliseconds. */
 export const submitAndAwaitTimeoutMsMax = 600_000;
-/** QueueEvents' own wait outlives ours by this much, so ours decides a timeout and theirs only cleans up. */
-const queueEventsGraceMs = 1_000;
+/**
+ * How often a wait reads the job's state when no notice came. A notice is lost only when the
+ * subscriber's connection drops or a worker dies between finishing a job and announcing it, so this
+ * bounds the cost of those rare cases, not of the common one.
+ */
+export const outcomeReadIntervalMsDefault = 1_000;
 
 export interface SubmitAndAwaitOptions {
   /** How long to wait for the job to finish; 1 to `submitAndAwaitTimeoutMsMax`. */
@@ -22,45 +27,74 @@ export interface SubmitAndAwaitOptions {
   readonly signal?: AbortSignal;
   /** Attempts and backoff for the job, if this call adds it. */
   readonly enqueue?: EnqueueOptions;
+  /** Pause between reads of the job's state while no notice comes. Default `outcomeReadIntervalMsDefault`. */
+  readonly outcomeReadIntervalMs?: number;
 }
 
 /**
  * Enqueues `signed` and resolves to its receipt once a worker finished the job. Requires a
- * well-formed signed transaction (TransactionShapeError otherwise), a running QueueEvents on the same
- * queue and prefix as `queue`, and a timeout in range (RangeError otherwise). Throws CommandError:
+ * well-formed signed transaction (TransactionShapeError otherwise), an outcome listener for the same
+ * queue prefix as `queue`, and a timeout in range (RangeError otherwise). Throws CommandError:
  * COMMAND_FAILED (dead-lettered; `reasonCode` says why), COMMAND_TIMEOUT, COMMAND_ABORTED, or
  * COMMAND_RESULT_MALFORMED.
  */
-export async function submitAndAwait(queue: CommandsQueue, queueEvents: QueueEvents, signed: SignedTransaction, options: SubmitAndAwaitOptions): Promise<Receipt> {
+export async function submitAndAwait(queue: CommandsQueue, outcomes: CommandOutcomeListener, signed: SignedTransaction, options: SubmitAndAwaitOptions): Promise<Receipt> {
   const { timeoutMs, signal } = options;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > submitAndAwaitTimeoutMsMax) throw new RangeError(`timeoutMs must be an integer from 1 to ${submitAndAwaitTimeoutMsMax}`);
   if (signal?.aborted === true) throw new CommandError(CommandErrorCode.aborted, 'unknown', 'aborted before the transaction was enqueued');
-  const { txId, job } = await enqueueTransaction(queue, signed, options.enqueue);
-
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const finished = job.waitUntilFinished(queueEvents, timeoutMs + queueEventsGraceMs);
-  // Settled after the race is decided when we time out or abort first; its rejection is expected then.
-  finished.catch(() => undefined);
-  const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CommandError(CommandErrorCode.timeout, txId, `no outcome for transaction ${txId} within ${timeoutMs} ms; it may still land`)), timeoutMs);
-    onAbort = () => reject(new CommandError(CommandErrorCode.aborted, txId, `aborted while waiting for transaction ${txId}; it may still land`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  let value: unknown;
+  const txId = transactionId(signed.tx);
+  // Subscribed before the job exists, so its notice cannot come before anyone listens.
+  const watch = await outcomes.watch(txId);
+  let outcome: CommandOutcome;
   try {
-    value = await Promise.race([finished, stopped]);
-  } catch (error: unknown) {
-    if (error instanceof CommandError) throw error;
-    const reason = reasonFromText(error instanceof Error ? error.message : String(error));
-    throw new CommandError(CommandErrorCode.failed, txId, `transaction ${txId} failed: ${reason.code}: ${reason.message}`, reason.code);
+    await enqueueTransaction(queue, signed, options.enqueue);
+    outcome = await awaitOutcome(queue, txId, watch.outcome, { timeoutMs, signal, readIntervalMs: options.outcomeReadIntervalMs ?? outcomeReadIntervalMsDefault });
   } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    watch.cancel();
+  }
+  if (outcome.kind === 'failed') {
+    const reason = reasonFromText(outcome.reason);
+    throw new CommandError(CommandErrorCode.failed, txId, `transaction ${txId} failed: ${reason.code}: ${reason.message}`, reason.code);
   }
   try {
-    return receiptFromJobResult(value, txId);
+    return receiptFromJobResult(outcome.value, txId);
   } catch (error: unknown) {
     throw new CommandError(CommandErrorCode.resultMalformed, txId, `job ${txId} finished with something other than its receipt: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * The first of: the notice, the job's state read now and at every interval, the timeout, the abort.
+ * A failed read (Redis away) is retried at the next interval: the notice may still come.
+ */
+async function awaitOutcome(
+  queue: CommandsQueue,
+  txId: string,
+  notice: Promise<CommandOutcome>,
+  options: { timeoutMs: number; signal: AbortSignal | undefined; readIntervalMs: number },
+): Promise<CommandOutcome> {
+  const finished = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommandError(CommandErrorCode.timeout, txId, `no outcome for transaction ${txId} within ${options.timeoutMs} ms; it may still land`)), options.timeoutMs);
+    onAbort = () => reject(new CommandError(CommandErrorCode.aborted, txId, `aborted while waiting for transaction ${txId}; it may still land`));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const read = (async (): Promise<CommandOutcome> => {
+    for (;;) {
+      const outcome = await finishedOutcome(queue, txId).catch(() => undefined);
+      if (outcome !== undefined) return outcome;
+      await sleep(options.readIntervalMs, undefined, { signal: finished.signal });
+    }
+  })();
+  // Left pending or rejected once another arm wins; neither is an error then.
+  read.catch(() => undefined);
+  try {
+    return await Promise.race([notice, read, stopped]);
+  } finally {
+    finished.abort();
+    clearTimeout(timer);
+    if (onAbort !== undefined) options.signal?.removeEventListener('abort', onAbort);
   }
 }

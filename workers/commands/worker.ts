@@ -4,6 +4,7 @@
  * with the receipt, accepted or rejected alike. Transient failures are thrown for BullMQ to retry with
  * exponential backoff; a final failure, or the last attempt's, copies the job to `commands-dead` with
  * its reason before the job fails, so the dead letter is written while this worker still holds the job.
+ * Each job's outcome is announced on its transaction's notice channel (outcome-notices.ts).
  *
  * A worker that dies mid-job stops renewing the job's lock; another worker's stalled-job check moves
  * the job back to waiting, and its resubmission is safe because the ledger answers a transaction id it
@@ -15,6 +16,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { classifyAttemptFailure, failureText, JobDataError, ReceiptPendingError } from './classify.js';
 import type { AttemptFailure } from './errors.js';
+import { announceCommandOutcome, type CommandOutcome } from './outcome-notices.js';
 import {
   commandsQueueName,
   deadCommandsQueue,
@@ -131,10 +133,20 @@ export async function startCommandWorker(options: CommandWorkerOptions): Promise
     ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
   });
   worker.on('error', (error: Error) => report({ kind: 'error', message: `${error.name}: ${error.message}` }));
+  // Announced once BullMQ has recorded the outcome, so a waiter that reads the job instead finds the same.
+  const announce = (txId: string, outcome: CommandOutcome): void => {
+    announceCommandOutcome(options.connection, options.prefix, txId, outcome).catch((error: unknown) =>
+      report({ kind: 'error', message: `outcome notice for ${txId}: ${String(error)}` }),
+    );
+  };
+  worker.on('completed', (job: Job<CommandJobData, Receipt, typeof submitJobName>, receipt: Receipt) => {
+    if (job.id !== undefined) announce(job.id, { kind: 'completed', value: receipt });
+  });
   // A job can also fail outside the processor (stalled more often than allowed): it gets its dead
   // letter here. The dead letter's id is the transaction id, so one written by the processor stays.
   worker.on('failed', (job: Job<CommandJobData, Receipt, typeof submitJobName> | undefined, error: Error) => {
     if (job === undefined || job.id === undefined || !(job.finishedOn !== undefined && job.finishedOn > 0)) return;
+    announce(job.id, { kind: 'failed', reason: error.message });
     const failure: AttemptFailure = { transient: false, code: 'JOB_FAILED', message: error.message };
     deadLetter(deadQueue, job, job.id, failure, false).catch((deadError: unknown) => report({ kind: 'error', message: `dead letter for ${String(job.id)}: ${String(deadError)}` }));
   });

@@ -14,9 +14,8 @@ import { buildTransaction, transactionSigner } from '@twinledger/ledger-core/cli
 import { loadConsortium, loadMemberKeys, type LoadedConsortium } from '@twinledger/ledger-core/node/bootstrap';
 import { applyMigrations, fromNeo4j } from '@twinledger/graph-schema';
 import { startNeo4j, type Neo4jService } from '@twinledger/tools';
-import { QueueEvents } from 'bullmq';
 import neo4j, { type Driver } from 'neo4j-driver';
-import { commandsQueue, commandsQueueName, redisConnection, startCommandWorker, submitAndAwait } from '../commands/index.js';
+import { CommandOutcomeListener, commandsQueue, redisConnection, startCommandWorker, submitAndAwait } from '../commands/index.js';
 import { Projector } from '../projector/projector.js';
 import { announceProjectedHeight, awaitProjection, listenForProjectedHeights, ProjectionWaitErrorCode } from './index.js';
 
@@ -54,21 +53,20 @@ it('answers only once the projection has passed the receipt height', async () =>
   const prefix = `twinledger-test-${crypto.randomBytes(6).toString('hex')}`;
   const redisUrl = process.env.REDIS_URL ?? '';
   const producer = redisConnection(redisUrl, 'producer');
-  const eventsConnection = redisConnection(redisUrl, 'worker');
   const workerConnection = redisConnection(redisUrl, 'worker');
   const queue = commandsQueue({ connection: producer, prefix });
-  const queueEvents = new QueueEvents(commandsQueueName, { connection: eventsConnection, prefix });
+  const outcomes = await CommandOutcomeListener.connect(redisUrl, prefix);
   const worker = await startCommandWorker({ connection: workerConnection, prefix, ledgerUrls });
   let receiptHeight: number;
   try {
-    const receipt = await submitAndAwait(queue, queueEvents, signed, { timeoutMs: 60_000 });
+    const receipt = await submitAndAwait(queue, outcomes, signed, { timeoutMs: 60_000 });
     expect(receipt).toMatchObject({ txId, status: 'accepted' });
     receiptHeight = receipt.height;
   } finally {
     await worker.close();
-    await queueEvents.close();
+    await outcomes.close();
     await queue.close();
-    for (const connection of [producer, eventsConnection, workerConnection]) connection.disconnect();
+    for (const connection of [producer, workerConnection]) connection.disconnect();
   }
 
   // No projector yet: the graph is behind, and the wait says so instead of answering from it.
