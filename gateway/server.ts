@@ -17,6 +17,7 @@ import { graphiqlAsset, graphiqlAssetsPath, type GraphiqlAsset, graphiqlContentS
 import { checkSubgraphs, type GatewayHealth } from './health.js';
 import type { Identity } from './identity.js';
 import { IdentityHeaderSigner, identityHeaderName } from './identity-header.js';
+import { createSubgraphFetch, type SubgraphFetcher } from './subgraph-fetcher.js';
 import {
   checkTokenLimit,
   isLimitCode,
@@ -93,18 +94,15 @@ function isGatewayContext(context: unknown): context is GatewayContext {
   return typeof context === 'object' && context !== null && 'identity' in context && 'record' in context;
 }
 
-/** Sends each subgraph request with an identity header for that subgraph, bounded in time. */
+/** Sends each subgraph request with an identity header for that subgraph, bounded in time by its fetcher. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly subgraphName: string,
     url: string,
     private readonly identityHeaders: IdentityHeaderSigner,
-    timeoutMs: number,
+    fetcher: SubgraphFetcher,
   ) {
-    super({
-      url,
-      fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
-    });
+    super({ url, fetcher });
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -190,13 +188,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const subgraphTimeoutMs = options.subgraphRequestTimeoutMs ?? subgraphRequestTimeoutMsDefault;
   const metrics = createGatewayMetrics();
   const identityHeaders = new IdentityHeaderSigner(options.identitySigningKey);
+  const subgraphFetch = createSubgraphFetch(subgraphTimeoutMs);
 
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService({ name }) {
       const url = options.subgraphUrls[name];
       if (url === undefined) throw new Error(`no URL given for subgraph "${name}"`);
-      return new IdentityDataSource(name, url, identityHeaders, subgraphTimeoutMs);
+      return new IdentityDataSource(name, url, identityHeaders, subgraphFetch.fetcher);
     },
   });
 
@@ -341,6 +340,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   } catch (error) {
     await apollo.stop();
+    subgraphFetch.close();
     throw error;
   }
   const port = (httpServer.address() as AddressInfo).port;
@@ -357,6 +357,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await closed;
         clearTimeout(grace);
         await apollo.stop();
+        subgraphFetch.close();
       })();
       return stopping;
     },
