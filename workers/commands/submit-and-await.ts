@@ -4,7 +4,6 @@
  * outcome unknown, not failed: the job goes on, and calling again with the same signed transaction
  * joins it (or reads its outcome, while the finished job is kept).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/chain';
 import type { Receipt } from '@twinledger/ledger-core/client';
 import { reasonFromText } from './classify.js';
@@ -73,7 +72,9 @@ async function awaitOutcome(
   notice: Promise<CommandOutcome>,
   options: { timeoutMs: number; signal: AbortSignal | undefined; readIntervalMs: number },
 ): Promise<CommandOutcome> {
-  const finished = new AbortController();
+  let finished = false;
+  let wakeReader: (() => void) | undefined;
+  let readTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {
@@ -81,19 +82,27 @@ async function awaitOutcome(
     onAbort = () => reject(new CommandError(CommandErrorCode.aborted, txId, `aborted while waiting for transaction ${txId}; it may still land`));
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
-  const read = (async (): Promise<CommandOutcome> => {
-    for (;;) {
+  // Once another arm wins, the reader is woken and stops. It is not aborted: an abort error per
+  // mutation, stack and all, was 2 % of a subgraph's CPU under load.
+  const read = (async (): Promise<CommandOutcome | undefined> => {
+    while (!finished) {
       const outcome = await finishedOutcome(queue, txId).catch(() => undefined);
       if (outcome !== undefined) return outcome;
-      await sleep(options.readIntervalMs, undefined, { signal: finished.signal });
+      if (finished) break;
+      await new Promise<void>((resolve) => {
+        wakeReader = resolve;
+        readTimer = setTimeout(resolve, options.readIntervalMs);
+      });
     }
+    return undefined;
   })();
-  // Left pending or rejected once another arm wins; neither is an error then.
-  read.catch(() => undefined);
+  const readOutcome = read.then((outcome) => outcome ?? new Promise<never>(() => undefined));
   try {
-    return await Promise.race([notice, read, stopped]);
+    return await Promise.race([notice, readOutcome, stopped]);
   } finally {
-    finished.abort();
+    finished = true;
+    clearTimeout(readTimer);
+    wakeReader?.();
     clearTimeout(timer);
     if (onAbort !== undefined) options.signal?.removeEventListener('abort', onAbort);
   }
