@@ -91,7 +91,8 @@ async function awaitOutcome(
       if (finished) break;
       await new Promise<void>((resolve) => {
         wakeReader = resolve;
-        readTimer = setTimeout(resolve, options.readIntervalMs);
+        // The wait's own timeout keeps the process up while it matters; a read pause need not.
+        readTimer = setTimeout(resolve, options.readIntervalMs).unref();
       });
     }
     return undefined;
