@@ -1,5 +1,6 @@
 /** The event → Cypher projection: one handler table per domain and the registry that joins them. */
 export * from './types.js';
+export * from './batch.js';
 export * from './shared.js';
 export * from './organization.js';
 export * from './note.js';

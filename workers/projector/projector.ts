@@ -15,7 +15,7 @@ import { transactionId, type Consortium } from '@twinledger/ledger-core/chain';
 import { LedgerClient, statusWaitMsMax, type BlockAnswer } from '@twinledger/ledger-core/client';
 import type { Genesis } from '@twinledger/ledger-core/contracts';
 import type { BlockRecord } from '@twinledger/ledger-core/execution';
-import { projectEvent, projectionCheckpointId, toNeo4jParameters } from '@twinledger/graph-schema';
+import { batchStatements, projectEvent, projectionCheckpointId, toNeo4jParameters, type CypherStatement } from '@twinledger/graph-schema';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { invariant } from '../invariant.js';
 import { noFaults, type FaultInjector } from './fault-points.js';
@@ -251,9 +251,10 @@ export class Projector {
         this.faults.hit('projector.after-checkpoint-lock');
         for (const block of blocks) {
           const { header, entries } = block.record;
-          // The block's statements are sent without waiting for each answer, so a block costs one round
+          // Consecutive statements of one text go as one over their rows (batchStatements), and the
+          // block's statements are sent without waiting for each answer, so a block costs one round
           // trip rather than one per event: Neo4j runs a transaction's statements in the order sent.
-          const sent: Array<Promise<unknown>> = [];
+          const statements: CypherStatement[] = [];
           for (let position = 0; position < entries.length; position++) {
             const entry = entries[position];
             invariant(entry !== undefined, `entry ${position} missing`);
@@ -265,11 +266,11 @@ export class Projector {
               const event = entry.events[eventIndex];
               invariant(event !== undefined, `event ${eventIndex} missing`);
               const context = { txId, height: header.height, position, eventIndex, ledgerTimeMs: header.timeMs, blockHash: block.head.blockHash };
-              for (const statement of projectEvent(event, context)) sent.push(tx.run(statement.text, toNeo4jParameters(statement.parameters)).summary());
+              statements.push(...projectEvent(event, context));
               eventCount++;
             }
           }
-          await Promise.all(sent);
+          await Promise.all(batchStatements(statements).map((statement) => tx.run(statement.text, toNeo4jParameters(statement.parameters)).summary()));
           this.faults.hit('projector.after-block-events');
         }
         const checkpoint = writeHeadStatement(last.head);
