@@ -18,6 +18,7 @@ import type { BlockRecord } from '@twinledger/ledger-core/execution';
 import { batchStatements, projectEvent, projectionCheckpointId, toNeo4jParameters, type CypherStatement } from '@twinledger/graph-schema';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { invariant } from '../invariant.js';
+import { pause } from '../pause.js';
 import { noFaults, type FaultInjector } from './fault-points.js';
 import { lockHeadCypher, readHead, writeHeadStatement, type ProjectedHead } from './head.js';
 import { verifyBlock } from './verify-block.js';
@@ -149,7 +150,7 @@ export class Projector {
         const delayMs = Math.min(this.backoffMsMax, this.backoffMsFirst * 2 ** Math.min(failures, 20));
         failures++;
         this.options.onRetry?.(error instanceof Error ? error.message : String(error), delayMs);
-        await sleep(delayMs, signal);
+        await pause(delayMs, signal);
       }
     }
     return this.head?.height ?? (await this.readCheckpoint()).height;
@@ -191,7 +192,7 @@ export class Projector {
       // status() reports a node's failure in its result; what it throws (an abort) ends in the sleep
       // below too, which returns at once when aborted.
     }
-    await sleep(this.pollIntervalMs, signal);
+    await pause(this.pollIntervalMs, signal);
   }
 
   /** Blocks head.height + 1 .. heightLast, verified, stopping early at `batchEntriesMax` entries. */
@@ -309,18 +310,4 @@ function isRetryable(error: unknown): boolean {
 // A function, not an inline test: the compiler narrows `signal.aborted` after the loop's first check.
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
-}
-
-/** Resolves after `delayMs` or as soon as `signal` aborts. */
-function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const timer = setTimeout(done, delayMs);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

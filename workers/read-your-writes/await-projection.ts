@@ -10,6 +10,7 @@
 import { numberFromNeo4j, projectionCheckpointId } from '@twinledger/graph-schema';
 import { readAutoCommit } from '@twinledger/tools';
 import type { Driver } from 'neo4j-driver';
+import { pause } from '../pause.js';
 import type { HeightNoticeSource } from './height-notices.js';
 
 /** Polling: the first pause, the cap it doubles up to, and the most polls however long the wait. */
@@ -143,17 +144,4 @@ export async function awaitProjectedHeight(read: ProjectedHeightReader, height: 
     heightSeen,
     `the projection did not reach height ${height} within ${options.timeoutMs} ms: ${seen}${lastReadError === '' ? '' : `; last read failed: ${lastReadError}`}`,
   );
-}
-
-/** Sleeps `durationMs`, cut short (resolving) when `signal` fires; the loop then reports the abort. */
-function pause(durationMs: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, durationMs);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
