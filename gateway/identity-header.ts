@@ -8,6 +8,7 @@
  * and soon useless everywhere.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { BoundedLruCache } from '@twinledger/ledger-core/chain/bounded-lru';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { isIdentityField, isIdentityRole, type Identity } from './identity.js';
 
@@ -29,7 +30,7 @@ export const identityHeaderBytesMax = 4096;
  * that identity to that subgraph for this long instead of one per request.
  */
 export const identityHeaderReuseSeconds = identityHeaderLifetimeSeconds / 2;
-/** Headers a signer or a verifier remembers; past this the oldest is forgotten and signed or verified again. */
+/** Headers a signer or a verifier remembers; past this the least recently used is forgotten and signed or verified again. */
 export const identityHeaderCacheEntriesMax = 1_024;
 
 export type IdentityHeaderRefusalReason = 'missing' | 'too_long' | 'bad_signature' | 'expired' | 'wrong_audience' | 'malformed';
@@ -77,23 +78,13 @@ export async function signIdentityHeader(
     .sign(signingKey);
 }
 
-/** Inserts into a bounded map, forgetting the oldest insertion when it is full. */
-function remember<Value>(entries: Map<string, Value>, key: string, value: Value): void {
-  entries.delete(key);
-  if (entries.size >= identityHeaderCacheEntriesMax) {
-    const oldest = entries.keys().next();
-    if (oldest.done !== true) entries.delete(oldest.value);
-  }
-  entries.set(key, value);
-}
-
 /**
  * Signs identity headers for the gateway, sending a header again while it is younger than
  * `identityHeaderReuseSeconds`. A header carries no request-specific claim (it names an identity and one
  * subgraph for a bounded time), so a reused header proves exactly what a fresh one would.
  */
 export class IdentityHeaderSigner {
-  private readonly signed = new Map<string, { header: string; issuedAtSeconds: number }>();
+  private readonly signed = new BoundedLruCache<string, { header: string; issuedAtSeconds: number }>(identityHeaderCacheEntriesMax);
 
   constructor(private readonly signingKey: KeyObject) {}
 
@@ -105,7 +96,7 @@ export class IdentityHeaderSigner {
       return cached.header;
     }
     const header = await signIdentityHeader(identity, this.signingKey, subgraphName, nowSeconds);
-    remember(this.signed, key, { header, issuedAtSeconds: nowSeconds });
+    this.signed.set(key, { header, issuedAtSeconds: nowSeconds });
     return header;
   }
 }
@@ -192,7 +183,7 @@ function isWithinLifetime(verified: VerifiedIdentityHeader, nowSeconds: number):
  * a full verification each and cannot push verified headers out.
  */
 export class IdentityHeaderVerifier {
-  private readonly verified = new Map<string, VerifiedIdentityHeader>();
+  private readonly verified = new BoundedLruCache<string, VerifiedIdentityHeader>(identityHeaderCacheEntriesMax);
 
   constructor(
     private readonly verifyKey: KeyObject,
@@ -202,14 +193,12 @@ export class IdentityHeaderVerifier {
   async verify(header: string | string[] | undefined | null, nowSeconds?: number): Promise<IdentityHeaderResult> {
     if (typeof header === 'string') {
       const remembered = this.verified.get(header);
-      if (remembered !== undefined) {
-        if (isWithinLifetime(remembered, nowSeconds ?? Math.floor(Date.now() / 1000))) return { ok: true, identity: remembered.identity };
-        this.verified.delete(header);
-      }
+      // A remembered header past its lifetime is verified in full, which refuses it; the entry ages out.
+      if (remembered !== undefined && isWithinLifetime(remembered, nowSeconds ?? Math.floor(Date.now() / 1000))) return { ok: true, identity: remembered.identity };
     }
     const checked = await checkIdentityHeader(header, this.verifyKey, this.subgraphName, nowSeconds);
     if (!checked.ok) return checked;
-    if (typeof header === 'string') remember(this.verified, header, checked.verified);
+    if (typeof header === 'string') this.verified.set(header, checked.verified);
     return { ok: true, identity: checked.verified.identity };
   }
 }
