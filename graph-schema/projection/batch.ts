@@ -25,11 +25,10 @@ function batchableParameterNames(text: string): readonly string[] | undefined {
   const outsideLiterals = text.replace(stringLiteralPattern, "''");
   const dollarCount = (value: string): number => value.split('$').length - 1;
   if (dollarCount(outsideLiterals) !== dollarCount(text)) return undefined;
-  const names = new Set<string>();
-  for (const match of text.matchAll(parameterPattern)) names.add(match[1] as string);
+  const references = [...text.matchAll(parameterPattern)];
   // A `$` that is not a parameter reference (`$0`, `$ x`) is left for Neo4j to judge, unbatched.
-  if (names.size === 0 || [...text.matchAll(parameterPattern)].length !== dollarCount(text)) return undefined;
-  return [...names];
+  if (references.length === 0 || references.length !== dollarCount(text)) return undefined;
+  return [...new Set(references.map((reference) => reference[1] as string))];
 }
 
 function carriesAll(parameters: Parameters, names: readonly string[]): boolean {
