@@ -5,7 +5,9 @@
  * - query p50/p99 for `device(did){ owner provenance }` (each provenance entry fetches its proof bundle
  *   from a ledger node), at 16 concurrent clients;
  * - the gateway's added latency: the same identity-only query sent one at a time through the gateway
- *   and straight to the identity subgraph (with an identity header signed by the gateway's key).
+ *   and straight to the identity subgraph (with an identity header signed by the gateway's key);
+ * - for each mutation window, the CPU each component of the platform spent per mutation (its processes'
+ *   user + system time from /proc) and how busy the machine's CPUs were.
  * Every phase is bounded in time and count; the platform is stopped and its folder removed at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +19,7 @@ import { identitySigningKeyFromPem, signIdentityHeader } from '@twinledger/gatew
 import { didKeyFromPublicKey, generatePrivateKey, publicKeyFromPrivateKey } from '@twinledger/ledger-core/chain';
 import { startPlatform, type Platform } from '@twinledger/tools';
 import type { Benchmark, BenchmarkResult } from '../benchmark.js';
+import { clockTicksPerSecond, cpuMsByComponent, readMachineCpuTicks, readProcessSamples } from './process-cpu.js';
 
 /**
  * Unmeasured mutations first: a fresh platform's JVM and Node processes compile their hot paths for
@@ -32,6 +35,8 @@ const mutationCountMax = 20_000;
 const queryWindowMs = 10_000;
 const queryClients = 16;
 const overheadSamples = 1_000;
+/** How the per-component CPU figures name this process, which generates the load. */
+const loadProcessComponent = 'load process (this benchmark)';
 
 const registerDevice = `mutation Register($input: RegisterDeviceInput!) {
   registerDevice(input: $input) { receipt { txId height status } device { did owner { id } } }
@@ -132,14 +137,31 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
     else failures++;
   };
   await drive(mutationClientCounts[0], warmupWindowMs, Number.MAX_SAFE_INTEGER, registerOne);
+  const ticksPerSecond = clockTicksPerSecond();
+  const cpuResults: BenchmarkResult[] = [];
   for (const clients of mutationClientCounts) {
     fillDidPool(mutationCountMax);
+    const processesBefore = readProcessSamples();
+    const machineBefore = readMachineCpuTicks();
     const mutations = await drive(clients, mutationWindowMs, mutationCountMax, registerOne);
+    const machineAfter = readMachineCpuTicks();
+    const byComponent = cpuMsByComponent(processesBefore, readProcessSamples(), process.pid, loadProcessComponent, ticksPerSecond);
     if (failures > 0) throw new Error(`${failures} mutations failed`);
+    const count = mutations.latenciesMs.length;
     results.push(
-      { label: `registerDevice with read-your-writes, ${clients} clients`, value: Math.round((mutations.latenciesMs.length * 1000) / mutations.elapsedMs), unit: 'mutations/s' },
+      { label: `registerDevice with read-your-writes, ${clients} clients`, value: Math.round((count * 1000) / mutations.elapsedMs), unit: 'mutations/s' },
       { label: `registerDevice p50, ${clients} clients`, value: Math.round(percentile(mutations.latenciesMs, 0.5)), unit: 'ms' },
       { label: `registerDevice p99, ${clients} clients`, value: Math.round(percentile(mutations.latenciesMs, 0.99)), unit: 'ms' },
+    );
+    const platformCpuMs = byComponent.filter(({ component }) => component !== loadProcessComponent).reduce((sum, { cpuMs }) => sum + cpuMs, 0);
+    cpuResults.push(
+      {
+        label: `CPUs busy during the ${clients}-client window`,
+        value: Math.round((100 * (machineAfter.busyTicks - machineBefore.busyTicks)) / Math.max(1, machineAfter.totalTicks - machineBefore.totalTicks)),
+        unit: '%',
+      },
+      { label: `CPU per mutation, ${clients} clients: the platform`, value: Number((platformCpuMs / count).toFixed(2)), unit: 'ms' },
+      ...byComponent.map(({ component, cpuMs }) => ({ label: `CPU per mutation, ${clients} clients: ${component}`, value: Number((cpuMs / count).toFixed(2)), unit: 'ms' })),
     );
   }
 
@@ -170,7 +192,7 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
     { label: 'gateway added latency p50', value: Number((percentile(viaGateway.latenciesMs, 0.5) - percentile(direct.latenciesMs, 0.5)).toFixed(2)), unit: 'ms' },
     { label: 'gateway added latency p99', value: Number((percentile(viaGateway.latenciesMs, 0.99) - percentile(direct.latenciesMs, 0.99)).toFixed(2)), unit: 'ms' },
   );
-  return results;
+  return [...results, ...cpuResults];
 }
 
 export const benchmarks: Benchmark[] = [
