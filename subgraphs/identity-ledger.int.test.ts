@@ -3,7 +3,8 @@
  * fed by the projector from the run's ledger nodes): a device registered, granted, revoked and
  * transferred on the ledger answers with its owner and history; canAccess names the revocation;
  * the access log is private to the owner's partners and open to a regulator; provenance lists the
- * device's transactions with proof bundles; a request without a gateway identity is UNAUTHENTICATED.
+ * device's transactions with proof bundles; a request without a gateway identity is UNAUTHENTICATED,
+ * and no request gets federation's inline resolver traces.
  * A second device, granted, revoked and transferred in blocks of their own, answers canAccess as of
  * each height, naming transactions whose proof bundles verify offline against the consortium.
  */
@@ -133,6 +134,22 @@ describe('identity subgraph', () => {
     const answer = await query(identitySubgraph.url, 'identity', null, '{ device(did: "did:key:z6Mk") { did } }');
     expect(answer.status).toBe(401);
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('sends no resolver traces, even to a caller that asks for them', async () => {
+    // Federation's inline traces carry every resolver's timing and path; no one here collects them.
+    const response = await fetch(identitySubgraph.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'apollo-federation-include-trace': 'ftv1',
+        [identityHeaderName]: await signIdentityHeader(ownerPartner(), privateKey, 'identity'),
+      },
+      body: JSON.stringify({ query: 'query Device($did: DID!) { device(did: $did) { did } }', variables: { did: deviceDid } }),
+    });
+    const body = (await response.json()) as { data?: { device?: { did?: string } }; extensions?: Record<string, unknown> };
+    expect(body.data?.device?.did).toBe(deviceDid);
+    expect(body.extensions?.['ftv1']).toBeUndefined();
   });
 
   it('answers the device with owner, history and grants', async () => {

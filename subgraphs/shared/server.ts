@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { IdentityHeaderVerifier, identityHeaderName, type Identity } from '@twinledger/gateway';
 import type { GraphQLSchema } from 'graphql';
 import { subgraphError, SubgraphErrorCode } from './errors.js';
@@ -44,6 +45,9 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(opti
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     introspection: false,
+    // Apollo Server installs federation's inline tracing in every subgraph by default; nothing here
+    // collects the traces, and they would hand resolver timings to whoever asks.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const identityHeaders = new IdentityHeaderVerifier(options.identityVerifyKey, options.name);
