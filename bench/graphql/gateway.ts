@@ -3,11 +3,11 @@
  * - mutations per second through the gateway with read-your-writes (`registerDevice` answers once the
  *   projector has reached its transaction's height), and their p50/p99, at 32 and at 128 concurrent clients;
  * - query p50/p99 for `device(did){ owner provenance }` (each provenance entry fetches its proof bundle
- *   from a ledger node), at 16 concurrent clients;
+ *   from a ledger node), at 16 concurrent clients, after an unmeasured window of the same queries;
  * - the gateway's added latency: the same identity-only query sent one at a time through the gateway
  *   and straight to the identity subgraph (with an identity header signed by the gateway's key);
- * - for each mutation window, the CPU each component of the platform spent per mutation (its processes'
- *   user + system time from /proc) and how busy the machine's CPUs were.
+ * - for each mutation window and the query window, the CPU each component of the platform spent per
+ *   operation (its processes' user + system time from /proc) and how busy the machine's CPUs were.
  * Every phase is bounded in time and count; the platform is stopped and its folder removed at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,12 @@ const mutationWindowMs = 20_000;
 /** A partner app's worth of concurrent writers, and four times as many to show where the rate levels off. */
 const mutationClientCounts = [32, 128] as const;
 const mutationCountMax = 20_000;
+/**
+ * The query path runs code the mutations never reached (the ledger subgraph's provenance, proof bundles,
+ * the gateway's entity fetches): measured straight after the mutations, 10 s of these queries gave
+ * 264/s with Neo4j's JIT compiler threads busy; after 40 s of them, 441/s.
+ */
+const queryWarmupWindowMs = 30_000;
 const queryWindowMs = 10_000;
 const queryClients = 16;
 const overheadSamples = 1_000;
@@ -113,6 +119,33 @@ function embeddedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** What the platform's components and the machine's CPUs spent while `run` ran. */
+interface WindowCpu {
+  readonly byComponent: ReturnType<typeof cpuMsByComponent>;
+  readonly busyPercent: number;
+}
+
+async function withCpuAccounting<T>(run: () => Promise<T>): Promise<{ outcome: T; cpu: WindowCpu }> {
+  const processesBefore = readProcessSamples();
+  const machineBefore = readMachineCpuTicks();
+  const outcome = await run();
+  const machineAfter = readMachineCpuTicks();
+  const byComponent = cpuMsByComponent(processesBefore, readProcessSamples(), process.pid, loadProcessComponent, clockTicksPerSecond());
+  const busyPercent = (100 * (machineAfter.busyTicks - machineBefore.busyTicks)) / Math.max(1, machineAfter.totalTicks - machineBefore.totalTicks);
+  return { outcome, cpu: { byComponent, busyPercent } };
+}
+
+/** The window's CPU as results: how busy the CPUs were, then the platform's and each component's CPU per operation. */
+function cpuPerOperation(cpu: WindowCpu, window: string, label: string, operations: number): BenchmarkResult[] {
+  const perOperationMs = (cpuMs: number): number => Number((cpuMs / Math.max(1, operations)).toFixed(2));
+  const platformCpuMs = cpu.byComponent.filter(({ component }) => component !== loadProcessComponent).reduce((sum, { cpuMs }) => sum + cpuMs, 0);
+  return [
+    { label: `CPUs busy during ${window}`, value: Math.round(cpu.busyPercent), unit: '%' },
+    { label: `${label}: the platform`, value: perOperationMs(platformCpuMs), unit: 'ms' },
+    ...cpu.byComponent.map(({ component, cpuMs }) => ({ label: `${label}: ${component}`, value: perOperationMs(cpuMs), unit: 'ms' })),
+  ];
+}
+
 async function measure(platform: Platform): Promise<BenchmarkResult[]> {
   const { gatewayUrl, demoApiKey, subgraphUrls, gatewayIdentityKeyPath } = platform.endpoints;
   const identityUrl = subgraphUrls['identity'];
@@ -137,15 +170,10 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
     else failures++;
   };
   await drive(mutationClientCounts[0], warmupWindowMs, Number.MAX_SAFE_INTEGER, registerOne);
-  const ticksPerSecond = clockTicksPerSecond();
   const cpuResults: BenchmarkResult[] = [];
   for (const clients of mutationClientCounts) {
     fillDidPool(mutationCountMax);
-    const processesBefore = readProcessSamples();
-    const machineBefore = readMachineCpuTicks();
-    const mutations = await drive(clients, mutationWindowMs, mutationCountMax, registerOne);
-    const machineAfter = readMachineCpuTicks();
-    const byComponent = cpuMsByComponent(processesBefore, readProcessSamples(), process.pid, loadProcessComponent, ticksPerSecond);
+    const { outcome: mutations, cpu } = await withCpuAccounting(() => drive(clients, mutationWindowMs, mutationCountMax, registerOne));
     if (failures > 0) throw new Error(`${failures} mutations failed`);
     const count = mutations.latenciesMs.length;
     results.push(
@@ -153,22 +181,18 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
       { label: `registerDevice p50, ${clients} clients`, value: Math.round(percentile(mutations.latenciesMs, 0.5)), unit: 'ms' },
       { label: `registerDevice p99, ${clients} clients`, value: Math.round(percentile(mutations.latenciesMs, 0.99)), unit: 'ms' },
     );
-    const platformCpuMs = byComponent.filter(({ component }) => component !== loadProcessComponent).reduce((sum, { cpuMs }) => sum + cpuMs, 0);
-    cpuResults.push(
-      {
-        label: `CPUs busy during the ${clients}-client window`,
-        value: Math.round((100 * (machineAfter.busyTicks - machineBefore.busyTicks)) / Math.max(1, machineAfter.totalTicks - machineBefore.totalTicks)),
-        unit: '%',
-      },
-      { label: `CPU per mutation, ${clients} clients: the platform`, value: Number((platformCpuMs / count).toFixed(2)), unit: 'ms' },
-      ...byComponent.map(({ component, cpuMs }) => ({ label: `CPU per mutation, ${clients} clients: ${component}`, value: Number((cpuMs / count).toFixed(2)), unit: 'ms' })),
-    );
+    cpuResults.push(...cpuPerOperation(cpu, `the ${clients}-client mutation window`, `CPU per mutation, ${clients} clients`, count));
   }
 
-  const queries = await drive(queryClients, queryWindowMs, Number.MAX_SAFE_INTEGER, async (index) => {
+  const queryOne = async (index: number): Promise<void> => {
     const answer = await post(gatewayUrl, auth, deviceWithProvenance, { did: registered[index % registered.length] });
     if (answer.errors !== undefined) throw new Error(`query failed: ${answer.errors[0]?.message ?? ''}`);
-  });
+  };
+  await drive(queryClients, queryWarmupWindowMs, Number.MAX_SAFE_INTEGER, queryOne);
+  // Offset past the warm-up's devices, so the measured queries do not repeat its reads.
+  const queryOffset = Math.floor(registered.length / 2);
+  const { outcome: queries, cpu: queryCpu } = await withCpuAccounting(() => drive(queryClients, queryWindowMs, Number.MAX_SAFE_INTEGER, (index) => queryOne(queryOffset + index)));
+  cpuResults.push(...cpuPerOperation(queryCpu, `the ${queryClients}-client query window`, `CPU per query, ${queryClients} clients`, queries.latenciesMs.length));
   results.push(
     { label: `device(did){owner provenance} through the gateway, ${queryClients} clients`, value: Math.round((queries.latenciesMs.length * 1000) / queries.elapsedMs), unit: 'queries/s' },
     { label: 'device(did){owner provenance} p50', value: Math.round(percentile(queries.latenciesMs, 0.5)), unit: 'ms' },

@@ -36,6 +36,7 @@ describe('componentOf', () => {
     [['/usr/bin/node', '/repo/workers/dist/commands/main.js', '--redis', 'x'], 'command worker'],
     [['/usr/bin/node', '/repo/workers/dist/projector/main.js', '--ledger', 'x'], 'projector'],
     [['/usr/bin/node', '/repo/subgraphs/dist/identity/main.js', '--port', '1'], 'identity subgraph'],
+    [['/usr/bin/node', '/repo/subgraphs/dist/ledger/main.js', '--port', '1'], 'ledger subgraph'],
     [['/usr/bin/node', '/repo/subgraphs/dist/supply/main.js', '--port', '1'], 'other subgraphs'],
     [['/usr/bin/node', '/repo/subgraphs/dist/epcis/main.js', '--port', '1'], 'other subgraphs'],
     [['/usr/bin/node', '/repo/somewhere/else.js'], 'node'],

@@ -39,6 +39,8 @@ const nodeEntryPoints: ReadonlyArray<readonly [RegExp, string]> = [
   [/workers\/dist\/commands\/main\.js$/, 'command worker'],
   [/workers\/dist\/projector\/main\.js$/, 'projector'],
   [/subgraphs\/dist\/identity\/main\.js$/, 'identity subgraph'],
+  // Named apart: the query path's provenance and proof bundles run here.
+  [/subgraphs\/dist\/ledger\/main\.js$/, 'ledger subgraph'],
   [/subgraphs\/dist\/[a-z-]+\/main\.js$/, 'other subgraphs'],
 ];
 
