@@ -125,12 +125,12 @@ interface WindowCpu {
   readonly busyPercent: number;
 }
 
-async function withCpuAccounting<T>(run: () => Promise<T>): Promise<{ outcome: T; cpu: WindowCpu }> {
+async function withCpuAccounting<T>(ticksPerSecond: number, run: () => Promise<T>): Promise<{ outcome: T; cpu: WindowCpu }> {
   const processesBefore = readProcessSamples();
   const machineBefore = readMachineCpuTicks();
   const outcome = await run();
   const machineAfter = readMachineCpuTicks();
-  const byComponent = cpuMsByComponent(processesBefore, readProcessSamples(), process.pid, loadProcessComponent, clockTicksPerSecond());
+  const byComponent = cpuMsByComponent(processesBefore, readProcessSamples(), process.pid, loadProcessComponent, ticksPerSecond);
   const busyPercent = (100 * (machineAfter.busyTicks - machineBefore.busyTicks)) / Math.max(1, machineAfter.totalTicks - machineBefore.totalTicks);
   return { outcome, cpu: { byComponent, busyPercent } };
 }
@@ -170,10 +170,11 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
     else failures++;
   };
   await drive(mutationClientCounts[0], warmupWindowMs, Number.MAX_SAFE_INTEGER, registerOne);
+  const ticksPerSecond = clockTicksPerSecond();
   const cpuResults: BenchmarkResult[] = [];
   for (const clients of mutationClientCounts) {
     fillDidPool(mutationCountMax);
-    const { outcome: mutations, cpu } = await withCpuAccounting(() => drive(clients, mutationWindowMs, mutationCountMax, registerOne));
+    const { outcome: mutations, cpu } = await withCpuAccounting(ticksPerSecond, () => drive(clients, mutationWindowMs, mutationCountMax, registerOne));
     if (failures > 0) throw new Error(`${failures} mutations failed`);
     const count = mutations.latenciesMs.length;
     results.push(
@@ -188,10 +189,11 @@ async function measure(platform: Platform): Promise<BenchmarkResult[]> {
     const answer = await post(gatewayUrl, auth, deviceWithProvenance, { did: registered[index % registered.length] });
     if (answer.errors !== undefined) throw new Error(`query failed: ${answer.errors[0]?.message ?? ''}`);
   };
-  await drive(queryClients, queryWarmupWindowMs, Number.MAX_SAFE_INTEGER, queryOne);
-  // Offset past the warm-up's devices, so the measured queries do not repeat its reads.
-  const queryOffset = Math.floor(registered.length / 2);
-  const { outcome: queries, cpu: queryCpu } = await withCpuAccounting(() => drive(queryClients, queryWindowMs, Number.MAX_SAFE_INTEGER, (index) => queryOne(queryOffset + index)));
+  const queryWarmup = await drive(queryClients, queryWarmupWindowMs, Number.MAX_SAFE_INTEGER, queryOne);
+  // The measured queries start at the device after the warm-up's last, so they repeat none of its reads
+  // until the registered devices run out.
+  const queryOffset = queryWarmup.latenciesMs.length;
+  const { outcome: queries, cpu: queryCpu } = await withCpuAccounting(ticksPerSecond, () => drive(queryClients, queryWindowMs, Number.MAX_SAFE_INTEGER, (index) => queryOne(queryOffset + index)));
   cpuResults.push(...cpuPerOperation(queryCpu, `the ${queryClients}-client query window`, `CPU per query, ${queryClients} clients`, queries.latenciesMs.length));
   results.push(
     { label: `device(did){owner provenance} through the gateway, ${queryClients} clients`, value: Math.round((queries.latenciesMs.length * 1000) / queries.elapsedMs), unit: 'queries/s' },

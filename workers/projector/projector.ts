@@ -189,7 +189,7 @@ export class Projector {
       // Half the wait tells a node that held the request to its end from one that answered at once.
       if (result?.ok === true && (result.status.qcHeight > height || performance.now() - startedMs >= this.qcWaitMs / 2)) return;
     } catch {
-      // status() reports a node's failure in its result; what it throws (an abort) ends in the sleep
+      // status() reports a node's failure in its result; what it throws (an abort) ends in the pause
       // below too, which returns at once when aborted.
     }
     await pause(this.pollIntervalMs, signal);
