@@ -5,6 +5,7 @@
  * another organisation) is refused as tampered, never handed out as a signer; the generated secret
  * file and the key files are readable by their owner only; and keys are never silently replaced.
  */
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -118,6 +119,32 @@ describe('CustodyKeyStore', () => {
     fs.chmodSync(secretFile, 0o644);
     expect(() => new CustodyKeyStore({ dir: path.join(root, 'keys'), secretFile, env: {} })).toThrow(expect.objectContaining({ code: CustodyErrorCode.secretUnusable }));
   });
+
+  it('gives processes that create the secret file at the same moment one complete secret', async () => {
+    // Real processes, as at a platform start: the race is between processes, not within one.
+    const storeModule = path.resolve(__dirname, '../dist/custody/index.js');
+    const script = `
+      const [moduleFile, dir, secretFile, startAtText] = process.argv.slice(1);
+      const { CustodyKeyStore } = require(moduleFile);
+      while (Date.now() < Number(startAtText));
+      new CustodyKeyStore({ dir, secretFile, scryptCost: ${fastCost}, env: {} });
+    `;
+    const run = (dir: string, secretFile: string, startAtMs: number): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['-e', script, storeModule, dir, secretFile, String(startAtMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    for (let round = 0; round < 5; round++) {
+      const secretFile = path.join(root, `race-${round}.secret`);
+      const startAtMs = Date.now() + 400;
+      const results = await Promise.all(Array.from({ length: 6 }, (_, index) => run(path.join(root, `race-${round}-${index}`), secretFile, startAtMs)));
+      expect(results.filter(({ code }) => code !== 0)).toEqual([]);
+      expect(fs.readFileSync(secretFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    }
+    expect(fs.readdirSync(root).filter((name) => name.endsWith('.new'))).toEqual([]);
+  }, 60_000);
 
   it('takes the secret from the environment, refuses a short secret, and ignores the secret file then', async () => {
     const secretFile = path.join(root, 'custody.secret');

@@ -286,12 +286,21 @@ function isKeyFile(value: unknown): value is KeyFile {
   );
 }
 
-/** The secret in `file`, creating it (mode 0600, exclusive create so two processes agree) when missing. */
+/**
+ * The secret in `file`, creating it (mode 0600) when missing. Processes of one platform start together
+ * and may race here: an exclusive create of `file` itself let a second process read it empty between
+ * the first one's create and write. The secret is written whole to a file of this process's own and
+ * then hard-linked into place; a link never replaces, so every racer reads the first complete secret.
+ */
 function readOrCreateSecretFile(file: string): string {
+  const written = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.new`;
   try {
-    fs.writeFileSync(file, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(written, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    fs.linkSync(written, file);
   } catch (error: unknown) {
     if (!isErrnoCode(error, 'EEXIST')) throw error;
+  } finally {
+    fs.rmSync(written, { force: true });
   }
   const stat = fs.statSync(file);
   if ((stat.mode & 0o077) !== 0) {
