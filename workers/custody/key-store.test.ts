@@ -143,7 +143,7 @@ describe('CustodyKeyStore', () => {
       expect(results.filter(({ code }) => code !== 0)).toEqual([]);
       expect(fs.readFileSync(secretFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
     }
-    expect(fs.readdirSync(root).filter((name) => name.endsWith('.new'))).toEqual([]);
+    expect(fs.readdirSync(root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   }, 60_000);
 
   it('takes the secret from the environment, refuses a short secret, and ignores the secret file then', async () => {

@@ -289,19 +289,11 @@ function isKeyFile(value: unknown): value is KeyFile {
 /**
  * The secret in `file`, creating it (mode 0600) when missing. Processes of one platform start together
  * and may race here: an exclusive create of `file` itself let a second process read it empty between
- * the first one's create and write. The secret is written whole to a file of this process's own and
- * then hard-linked into place; a link never replaces, so every racer reads the first complete secret.
+ * the first one's create and write. Created as key files are, whole and linked into place, so every
+ * racer reads the first complete secret.
  */
 function readOrCreateSecretFile(file: string): string {
-  const written = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.new`;
-  try {
-    fs.writeFileSync(written, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    fs.linkSync(written, file);
-  } catch (error: unknown) {
-    if (!isErrnoCode(error, 'EEXIST')) throw error;
-  } finally {
-    fs.rmSync(written, { force: true });
-  }
+  createFileAtomically(file, `${crypto.randomBytes(32).toString('hex')}\n`);
   const stat = fs.statSync(file);
   if ((stat.mode & 0o077) !== 0) {
     throw new CustodyError(CustodyErrorCode.secretUnusable, `${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8)}); make it 0600`);
