@@ -14,6 +14,8 @@ import { LimitRefusal } from './limit-refusal.js';
 const schema = buildSchema(`
   type Query { device(did: ID!): Device devices(first: Int): [Device!]! }
   type Device { did: ID! name: String! parent: Device children(first: Int): [Device!]! }
+  input DeviceInput { did: ID! }
+  type Mutation { registerDevices(inputs: [DeviceInput!]!): [Device]! }
 `);
 
 function errorsOf(rule: ValidationRule, query: string): Array<{ message: string; code: unknown }> {
@@ -62,6 +64,17 @@ describe('cost', () => {
   });
   test('a page size from a variable is taken at its worst case', () => {
     expect(errorsOf(rule, 'query ($n: Int) { devices(first: $n) { did } }')).toHaveLength(1);
+  });
+  test('a bulk mutation costs its selection once per input: 1 + 4 × 10 = 41 passes, 1 + 5 × 10 = 51 does not', () => {
+    const selection = 'did name parent { did name parent { did name parent { did } } }';
+    const inputs = (count: number): string => Array.from({ length: count }, (_unused, index) => `{ did: "d${index}" }`).join(' ');
+    expect(errorsOf(rule, `mutation { registerDevices(inputs: [${inputs(4)}]) { ${selection} } }`)).toEqual([]);
+    expect(errorsOf(rule, `mutation { registerDevices(inputs: [${inputs(5)}]) { ${selection} } }`)).toEqual([
+      { message: 'Query cost exceeds the limit of 50.', code: 'QUERY_TOO_COSTLY' },
+    ]);
+  });
+  test('bulk inputs from a variable are taken at their worst case', () => {
+    expect(errorsOf(rule, 'mutation ($i: [DeviceInput!]!) { registerDevices(inputs: $i) { did } }')).toHaveLength(1);
   });
   test('a fragment fan-out is folded once, not walked exponentially', () => {
     const levels = 30;

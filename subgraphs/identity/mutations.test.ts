@@ -12,8 +12,8 @@ import { transactionId, type SignedTransaction } from '@twinledger/ledger-core/c
 import { transactionSigner, type Receipt } from '@twinledger/ledger-core/client';
 import { CommandError, CommandErrorCode } from '@twinledger/workers';
 import { execute, parse, type ExecutionResult } from 'graphql';
-import { emptyRecord, recordingWritePath, unusedDriver, type RecordedWrites } from '../shared/testing/recording-write-path.js';
-import type { WritePath } from './mutations.js';
+import { emptyRecord, recordingWritePath, unusedDriver, type RecordedWrites, type SubmitAnswer } from '../shared/testing/recording-write-path.js';
+import { registerDevicesInputsMax, type WritePath } from './mutations.js';
 import { identityContext, identitySchema } from './schema.js';
 
 const schema = identitySchema();
@@ -21,7 +21,7 @@ const organizationSigner = transactionSigner(new Uint8Array(randomBytes(32)));
 const deviceDid = transactionSigner(new Uint8Array(randomBytes(32))).did;
 const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
 
-function writePath(answer: (signed: SignedTransaction) => Promise<Receipt>, recorded: RecordedWrites): WritePath {
+function writePath(answer: SubmitAnswer, recorded: RecordedWrites): WritePath {
   return recordingWritePath(organizationSigner, answer, recorded);
 }
 
@@ -99,4 +99,52 @@ test('no receipt in time is LEDGER_UNAVAILABLE naming the transaction, which may
     write: writePath((signed) => Promise.reject(new CommandError(CommandErrorCode.timeout, `tx-of-${signed.tx.nonce}`, 'no outcome in time')), recorded),
   });
   expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'LEDGER_UNAVAILABLE', commandCode: 'COMMAND_TIMEOUT', txId: `tx-of-${recorded.signed[0]?.tx.nonce}` });
+});
+
+describe('registerDevices', () => {
+  const registerDevices = 'mutation($i: [RegisterDeviceInput!]!) { registerDevices(inputs: $i) { receipt { txId } } }';
+  const newDid = (): string => transactionSigner(new Uint8Array(randomBytes(32))).did;
+  const devices = (count: number): Array<typeof goodDevice> => Array.from({ length: count }, (_unused, index) => ({ ...goodDevice, did: newDid(), serial: `SN-${index}` }));
+
+  const refusals: Array<[string, () => Array<Record<string, unknown>>, RegExp]> = [
+    ['no inputs', () => [], /at least one device/],
+    ['more inputs than one request takes', () => devices(registerDevicesInputsMax + 1), new RegExp(`at most ${registerDevicesInputsMax} devices`)],
+    ['one malformed input among good ones, named by its index', () => [...devices(2), { ...goodDevice, model: 'PX 200' }], /^inputs\[2\]\.model must be/],
+    ['a did named twice', () => {
+      const named = devices(3);
+      return [...named, { ...goodDevice, did: (named[1] as typeof goodDevice).did }];
+    }, /^inputs\[3\]\.did repeats inputs\[1\]\.did/],
+  ];
+  test.each(refusals)('%s: BAD_USER_INPUT and nothing signed', async (_name, inputs, message) => {
+    const result = await run(registerDevices, { i: inputs() });
+    expect(result.errors?.map((error) => [error.extensions['code'], error.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(message)]]);
+    expect(result.recorded).toEqual(emptyRecord());
+  });
+
+  test('a read-only role may not write, whatever it sends', async () => {
+    const result = await run(registerDevices, { i: devices(2) }, { role: 'regulator' });
+    expect(result.errors?.map((error) => error.extensions['code'])).toEqual(['FORBIDDEN']);
+    expect(result.recorded.signed).toEqual([]);
+  });
+
+  test('every device is signed with one key lookup and submitted at once; each answers on its own, at its index', async () => {
+    const recorded: RecordedWrites = emptyRecord();
+    const inputs = devices(3);
+    const answer = async (signed: SignedTransaction, index: number): Promise<Receipt> => {
+      // The second waits in vain; the first and third are refused by the contract.
+      if (index === 1) throw new CommandError(CommandErrorCode.timeout, transactionId(signed.tx), 'no outcome in time');
+      return { status: 'rejected', code: 'DEVICE_EXISTS', reason: 'taken', txId: transactionId(signed.tx), height: 9, position: index, leafIndex: index, blockHash: 'cd'.repeat(32) };
+    };
+    const result = await run(registerDevices, { i: inputs }, { write: writePath(answer, recorded) });
+    expect(recorded.signersAsked).toEqual(['alpha-industries']);
+    expect(recorded.signed.map((signed) => signed.tx.payload)).toEqual(inputs);
+    expect(recorded.inFlightMax).toBe(3);
+    expect(result.data).toEqual({ registerDevices: [null, null, null] });
+    const txIds = recorded.signed.map((signed) => transactionId(signed.tx));
+    expect(result.errors?.map((error) => [error.path, error.extensions['code'], error.extensions['txId']])).toEqual([
+      [['registerDevices', 0], 'LEDGER_REJECTED', txIds[0]],
+      [['registerDevices', 1], 'LEDGER_UNAVAILABLE', txIds[1]],
+      [['registerDevices', 2], 'LEDGER_REJECTED', txIds[2]],
+    ]);
+  });
 });

@@ -23,7 +23,7 @@ import {
   isOrganizationName,
   transferOfferLifetimeMsMax,
 } from '@twinledger/ledger-core/contracts';
-import { checkedSignedTransaction, receiptAnswer, requireWriter, signAndSubmit, submit, writePathOf, type ReceiptAnswer, type WritePath } from '../shared/commit.js';
+import { checkedSignedTransaction, custodialSigner, receiptAnswer, requireWriter, signAndSubmit, submit, writePathOf, type ReceiptAnswer, type WritePath } from '../shared/commit.js';
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
 import { grantByTxId, transferOffer, type DeviceRow, type GrantRow, type OrganizationRow } from './graph.js';
 import type { IdentityContext } from './schema.js';
@@ -112,13 +112,47 @@ interface RegisterDeviceInput {
   readonly category: string;
 }
 
+/** Devices one `registerDevices` request may name: one connection page, which the gateway's cost limit already prices. */
+export const registerDevicesInputsMax = 100;
+
+/** The `device.register` payload of `input`; BAD_USER_INPUT naming the field, after `at` (the input's place in a list). */
+function deviceRegistration(input: RegisterDeviceInput, at: string): { did: string; model: string; serial: string; category: string } {
+  const did = deviceDid(input.did, `${at}did`);
+  if (!modelPattern.test(input.model)) throw badUserInput(`${at}model must be 1 to ${deviceModelLengthMax} letters, digits or "._:-", starting with a letter or digit`);
+  if (!serialPattern.test(input.serial)) throw badUserInput(`${at}serial must be 1 to ${deviceSerialLengthMax} letters, digits or "._:-", starting with a letter or digit`);
+  if (!categoryPattern.test(input.category)) throw badUserInput(`${at}category must be 1 to ${deviceCategoryLengthMax} lowercase letters, digits and hyphens, starting with a letter`);
+  return { did, model: input.model, serial: input.serial, category: input.category };
+}
+
 async function registerDevice(context: IdentityContext, input: RegisterDeviceInput): Promise<{ receipt: ReceiptAnswer; device: DeviceRow | null }> {
-  const did = deviceDid(input.did, 'did');
-  if (!modelPattern.test(input.model)) throw badUserInput(`model must be 1 to ${deviceModelLengthMax} letters, digits or "._:-", starting with a letter or digit`);
-  if (!serialPattern.test(input.serial)) throw badUserInput(`serial must be 1 to ${deviceSerialLengthMax} letters, digits or "._:-", starting with a letter or digit`);
-  if (!categoryPattern.test(input.category)) throw badUserInput(`category must be 1 to ${deviceCategoryLengthMax} lowercase letters, digits and hyphens, starting with a letter`);
-  const receipt = await signAndSubmit(context, DeviceTransactionType.register, { did, model: input.model, serial: input.serial, category: input.category });
-  return { receipt: receiptAnswer(receipt), device: await deviceAfter(context, did) };
+  const payload = deviceRegistration(input, '');
+  const receipt = await signAndSubmit(context, DeviceTransactionType.register, payload);
+  return { receipt: receiptAnswer(receipt), device: await deviceAfter(context, payload.did) };
+}
+
+/**
+ * Every input is checked and every transaction signed before the first is submitted, so a refusal
+ * leaves nothing queued. The answer is a list of promises: each device settles on its own, and one
+ * refused by the ledger is an error at its index, not a failure of the request.
+ */
+async function registerDevices(context: IdentityContext, inputs: readonly RegisterDeviceInput[]): Promise<Promise<{ receipt: ReceiptAnswer; device: DeviceRow | null }>[]> {
+  if (inputs.length === 0) throw badUserInput('inputs must name at least one device');
+  if (inputs.length > registerDevicesInputsMax) throw badUserInput(`inputs may name at most ${registerDevicesInputsMax} devices; send the rest in further requests`);
+  const payloads = inputs.map((input, index) => deviceRegistration(input, `inputs[${index}].`));
+  const indexByDid = new Map<string, number>();
+  payloads.forEach(({ did }, index) => {
+    const first = indexByDid.get(did);
+    if (first !== undefined) throw badUserInput(`inputs[${index}].did repeats inputs[${first}].did: a device is registered once`);
+    indexByDid.set(did, index);
+  });
+  const write = writePathOf(context);
+  requireWriter(context.identity);
+  const signer = await custodialSigner(write, context.identity.organizationId);
+  const registrations = payloads.map((payload) => ({ did: payload.did, signed: buildTransaction({ type: DeviceTransactionType.register, payload }, signer).signed }));
+  return registrations.map(async ({ did, signed }) => {
+    const receipt = await submit(context, write, signed);
+    return { receipt: receiptAnswer(receipt), device: await deviceAfter(context, did) };
+  });
 }
 
 async function offerDeviceTransfer(context: IdentityContext, args: { did: string; to: string; expiresAt: number }): Promise<{ receipt: ReceiptAnswer; device: DeviceRow | null }> {
@@ -207,6 +241,7 @@ export const identityMutationResolvers = {
   registerOrganization: (_: unknown, args: { input: RegisterOrganizationInput }, context: IdentityContext) => registerOrganization(context, args.input),
   approveOrganization: (_: unknown, args: { id: string }, context: IdentityContext) => approveOrganization(context, args.id),
   registerDevice: (_: unknown, args: { input: RegisterDeviceInput }, context: IdentityContext) => registerDevice(context, args.input),
+  registerDevices: (_: unknown, args: { inputs: readonly RegisterDeviceInput[] }, context: IdentityContext) => registerDevices(context, args.inputs),
   offerDeviceTransfer: (_: unknown, args: { did: string; to: string; expiresAt: number }, context: IdentityContext) => offerDeviceTransfer(context, args),
   acceptDeviceTransfer: (_: unknown, args: { did: string; offerTxId: string }, context: IdentityContext) => acceptDeviceTransfer(context, args),
   grantAccess: (_: unknown, args: { input: GrantAccessInput }, context: IdentityContext) => grantAccess(context, args.input),

@@ -11,7 +11,9 @@
  * path: a device-signed access record lands in the owner's access log; a transaction signed by a key
  * that is not the caller's is FORBIDDEN, one with a broken signature BAD_USER_INPUT; a transfer
  * offered by the owner and accepted by the receiver moves the device; a new organisation asked for by
- * one member becomes ACTIVE once a majority of members approve it.
+ * one member becomes ACTIVE once a majority of members approve it. A bulk registration answers each
+ * device at its index: the new ones registered and readable at once, proven offline, and one whose did
+ * is taken refused on its own with LEDGER_REJECTED.
  */
 import { randomBytes } from 'node:crypto';
 import { buildTransaction, transactionSigner } from '@twinledger/ledger-core/client';
@@ -175,4 +177,44 @@ test('access records, signed transactions, transfers and organisation approvals 
   const approve = 'mutation($id: ID!) { approveOrganization(id: $id) { receipt { status } organization { status } } }';
   expect((await graphql(ownerKey, approve, { id: newcomer })).data?.['approveOrganization']).toEqual({ receipt: { status: 'ACCEPTED' }, organization: { status: 'PENDING' } });
   expect((await graphql(otherKey, approve, { id: newcomer })).data?.['approveOrganization']).toEqual({ receipt: { status: 'ACCEPTED' }, organization: { status: 'ACTIVE' } });
+});
+
+test('a bulk registration answers each device at its index: new ones registered and proven, a taken did refused on its own', async () => {
+  const newDevice = (): string => transactionSigner(new Uint8Array(randomBytes(32))).did;
+  const input = (did: string): Record<string, string> => ({ did, model: 'PX-400', serial: `SN-${randomBytes(4).toString('hex')}`, category: 'press' });
+  const taken = newDevice();
+  expect((await graphql(ownerKey, registerDevice, { input: input(taken) })).errors).toBeUndefined();
+
+  const registerDevices = `mutation Bulk($inputs: [RegisterDeviceInput!]!) {
+    registerDevices(inputs: $inputs) { receipt { txId height status } device { did owner { id } model } }
+  }`;
+  const fresh = [newDevice(), newDevice(), newDevice()];
+  const inputs = [input(fresh[0] as string), input(taken), input(fresh[1] as string), input(fresh[2] as string)];
+  const bulk = await graphql(ownerKey, registerDevices, { inputs });
+  const answers = bulk.data?.['registerDevices'] as Array<{ receipt: { txId: string; status: string }; device: { did: string; owner: { id: string }; model: string } } | null>;
+  expect(answers.map((answer) => answer?.device ?? null)).toEqual([
+    { did: fresh[0], owner: { id: ownerOrganization }, model: 'PX-400' },
+    null,
+    { did: fresh[1], owner: { id: ownerOrganization }, model: 'PX-400' },
+    { did: fresh[2], owner: { id: ownerOrganization }, model: 'PX-400' },
+  ]);
+  expect(answers.map((answer) => answer?.receipt.status ?? null)).toEqual(['ACCEPTED', null, 'ACCEPTED', 'ACCEPTED']);
+  expect(bulk.errors?.map((error) => [error.path, error.extensions?.['code'], error.extensions?.['ledgerCode']])).toEqual([[['registerDevices', 1], 'LEDGER_REJECTED', 'DEVICE_EXISTS']]);
+
+  // A malformed input anywhere refuses the whole request, and none of its devices is registered.
+  const unsigned = newDevice();
+  const refused = await graphql(ownerKey, registerDevices, { inputs: [input(unsigned), { ...input(newDevice()), category: 'Not A Category' }] });
+  expect(refused.errors?.map((error) => [error.extensions?.['code'], error.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(/^inputs\[1\]\.category/)]]);
+  expect((await graphql(ownerKey, 'query($d: DID!) { device(did: $d) { did } }', { d: unsigned })).data?.['device']).toBeNull();
+
+  // Each registration in the bulk is proven like any other.
+  const txIds = [answers[0], answers[3]].map((answer) => answer?.receipt.txId);
+  const bundles = await Promise.all(
+    [fresh[0], fresh[2]].map(async (did, index) => {
+      const proven = await graphql(ownerKey, provenance, { did });
+      const entries = (proven.data?.['device'] as { provenance: Array<{ txId: string; proofBundle: unknown }> }).provenance;
+      return entries.find((entry) => entry.txId === txIds[index])?.proofBundle;
+    }),
+  );
+  expect(await verifyOffline(bundles)).toEqual([0, 0]);
 });
