@@ -2,7 +2,8 @@
  * did:key for Ed25519. Proves: every W3C CCG test vector maps seed → public key → DID and back (both
  * directions, failures collected into one report); random keys round-trip; and each kind of malformed
  * DID (wrong prefix, multibase, codec, length, bad base58, fragment, over-long) is refused with its
- * own code and a message that names the problem; a remembered key cannot be changed by a caller.
+ * own code and a message that names the problem; every spelling accepted is the one its key encodes
+ * to (one key, one identifier); a remembered key cannot be changed by a caller.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -59,6 +60,32 @@ it('round-trips random keys', () => {
     }),
     { numRuns: 200 },
   );
+});
+
+it('accepts only the one spelling each key encodes to', () => {
+  const base58Alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  // Random digit strings of an Ed25519 did:key's length: after "6Mk", about a third decode to 34 bytes
+  // with the ed25519-pub codec; the other heads are refused (another codec, or a leading zero byte).
+  const digits = fc.array(fc.integer({ min: 0, max: base58Alphabet.length - 1 }), { minLength: 44, maxLength: 44 }).map((indexes) => indexes.map((index) => base58Alphabet[index]).join(''));
+  const spelling = fc.tuple(fc.constantFrom('6Mk', '6Mk', '6Mk', '6Mk', '6M', '1', '16Mk'), digits);
+  let accepted = 0;
+  fc.assert(
+    fc.property(spelling, ([head, tail]) => {
+      const did = `did:key:z${head}${tail}`;
+      let publicKey: Uint8Array;
+      try {
+        publicKey = publicKeyFromDidKey(did);
+      } catch (error: unknown) {
+        expect(error).toBeInstanceOf(DidKeyError);
+        return;
+      }
+      accepted++;
+      expect(didKeyFromPublicKey(publicKey)).toBe(did);
+    }),
+    { numRuns: 4_000 },
+  );
+  // The property is only worth as much as the spellings it was checked on.
+  expect(accepted).toBeGreaterThan(400);
 });
 
 describe('malformed DIDs', () => {
