@@ -23,7 +23,7 @@ import {
   isOrganizationName,
   transferOfferLifetimeMsMax,
 } from '@twinledger/ledger-core/contracts';
-import { checkedSignedTransaction, custodialSigner, receiptAnswer, requireWriter, signAndSubmit, submit, writePathOf, type ReceiptAnswer, type WritePath } from '../shared/commit.js';
+import { checkedSignedTransaction, receiptAnswer, requireWriter, signAndSubmit, signAsCaller, submit, writePathOf, type ReceiptAnswer, type WritePath } from '../shared/commit.js';
 import { badUserInput, forbidden, subgraphError, SubgraphErrorCode } from '../shared/errors.js';
 import { grantByTxId, transferOffer, type DeviceRow, type GrantRow, type OrganizationRow } from './graph.js';
 import type { IdentityContext } from './schema.js';
@@ -145,13 +145,10 @@ async function registerDevices(context: IdentityContext, inputs: readonly Regist
     if (first !== undefined) throw badUserInput(`inputs[${index}].did repeats inputs[${first}].did: a device is registered once`);
     indexByDid.set(did, index);
   });
-  const write = writePathOf(context);
-  requireWriter(context.identity);
-  const signer = await custodialSigner(write, context.identity.organizationId);
-  const registrations = payloads.map((payload) => ({ did: payload.did, signed: buildTransaction({ type: DeviceTransactionType.register, payload }, signer).signed }));
-  return registrations.map(async ({ did, signed }) => {
+  const { write, transactions } = await signAsCaller(context, DeviceTransactionType.register, payloads);
+  return transactions.map(async ({ payload, signed }) => {
     const receipt = await submit(context, write, signed);
-    return { receipt: receiptAnswer(receipt), device: await deviceAfter(context, did) };
+    return { receipt: receiptAnswer(receipt), device: await deviceAfter(context, payload.did) };
   });
 }
 

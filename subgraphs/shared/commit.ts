@@ -145,12 +145,26 @@ export function projectionWaitOptions(write: WritePath): AwaitProjectionOptions 
   return { timeoutMs: write.projectionWaitMs, ...(write.projectionNotices === undefined ? {} : { notices: write.projectionNotices }) };
 }
 
-/** Signs `{type, payload}` with the caller organisation's custodial key and submits it. */
-export async function signAndSubmit(context: CommitContext, type: string, payload: JsonValue): Promise<Receipt> {
+/**
+ * Signs one `{type, payload}` per payload with the caller organisation's custodial key (looked up once),
+ * in order, without submitting any: LEDGER_UNAVAILABLE without a write path, FORBIDDEN for a read-only
+ * role or an organisation without a key held.
+ */
+export async function signAsCaller<Payload extends JsonValue>(
+  context: CommitContext,
+  type: string,
+  payloads: readonly Payload[],
+): Promise<{ write: WritePath; transactions: Array<{ payload: Payload; signed: SignedTransaction }> }> {
   const write = writePathOf(context);
   requireWriter(context.identity);
   const signer = await custodialSigner(write, context.identity.organizationId);
-  return submit(context, write, buildTransaction({ type, payload }, signer).signed);
+  return { write, transactions: payloads.map((payload) => ({ payload, signed: buildTransaction({ type, payload }, signer).signed })) };
+}
+
+/** Signs `{type, payload}` with the caller organisation's custodial key and submits it. */
+export async function signAndSubmit(context: CommitContext, type: string, payload: JsonValue): Promise<Receipt> {
+  const { write, transactions } = await signAsCaller(context, type, [payload]);
+  return submit(context, write, (transactions[0] as { signed: SignedTransaction }).signed);
 }
 
 /** A signed transaction from outside, checked for shape and signature before it is queued. */
